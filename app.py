@@ -1,0 +1,103 @@
+"""Entry point of the Space: MLflow when the settings are right, the setup page otherwise.
+
+    python app.py                  # picks the mode by itself
+    python app.py server           # MLflow on Neon + S3 (fails loudly on bad settings)
+    python app.py server --local   # MLflow on SQLite and a local folder, nothing to set
+    python app.py wizard           # the setup page, whatever the settings
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from server import launch
+from server.diagnoses import Diagnosis
+from server.settings import DEFAULT_ENV_FILE, Settings
+from server.validation import installation_problems, problems
+
+# The Space's proxy and `docker run -p` reach the container from outside: listen on all
+# interfaces. A laptop's `--local` server has no password, so it stays on loopback.
+CONTAINER_HOST = "0.0.0.0"  # noqa: S104
+LOCAL_HOST = "127.0.0.1"
+LOCAL_DATA_DIR = Path("mlflow-local")
+
+
+def log(message: str) -> None:
+    """One line on stderr: what the Space's log shows."""
+    print(f"[mlflow-space] {message}", file=sys.stderr, flush=True)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="app.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=DEFAULT_ENV_FILE,
+        help="read settings missing from the environment from this file (default: .env)",
+    )
+    commands = parser.add_subparsers(dest="command")
+    server = commands.add_parser("server", help="run MLflow")
+    server.add_argument("--local", action="store_true", help="SQLite and a local folder")
+    server.add_argument("--host", help="interface to listen on")
+    server.add_argument("--port", help="port to listen on (default: $PORT or 7860)")
+    server.add_argument(
+        "--data-dir", type=Path, default=LOCAL_DATA_DIR, help="where --local keeps its data"
+    )
+    wizard = commands.add_parser("wizard", help="run the setup page")
+    wizard.add_argument("--host", help="interface to listen on")
+    wizard.add_argument("--port", help="port to listen on (default: $PORT or 7860)")
+    return parser
+
+
+def _report(found: Sequence[Diagnosis]) -> None:
+    for problem in found:
+        log(problem.line("en"))
+
+
+def run_server(settings: Settings, host: str, port: str) -> int:
+    found = installation_problems() + problems(settings)
+    if found:
+        _report(found)
+        return 2
+    plan = launch.space_launch(settings, os.environ, host=host, port=port)
+    admin = launch.prepare(plan, settings)
+    if admin:
+        log(f"MLflow authentication on; admin account {admin}.")
+    log(f"Starting MLflow on {host}:{port} with {settings!r}")
+    plan.exec()
+
+
+def run_wizard(settings: Settings, host: str, port: str) -> int:
+    from wizard.status_page import serve
+
+    found = installation_problems() + problems(settings)
+    _report(found)
+    log(f"Setup page on {host}:{port}.")
+    serve(settings, found, os.environ, host=host, port=int(port))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.load(os.environ, args.env_file)
+    host = getattr(args, "host", None)
+    port = getattr(args, "port", None) or settings.port
+    if args.command == "server" and args.local:
+        plan = launch.local_launch(
+            os.environ, args.data_dir, host=host or LOCAL_HOST, port=port
+        )
+        log(f"Starting MLflow locally on {host or LOCAL_HOST}:{port}, data in {args.data_dir}/")
+        plan.exec()
+    if args.command == "server":
+        return run_server(settings, host or CONTAINER_HOST, port)
+    if args.command == "wizard" or installation_problems() + problems(settings):
+        return run_wizard(settings, host or CONTAINER_HOST, port)
+    return run_server(settings, host or CONTAINER_HOST, port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
