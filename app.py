@@ -1,9 +1,9 @@
 """Entry point of the Space: MLflow when the settings are right, the setup page otherwise.
 
-    python app.py                  # picks the mode by itself
-    python app.py server           # MLflow on Neon + S3 (fails loudly on bad settings)
-    python app.py server --local   # MLflow on SQLite and a local folder, nothing to set
-    python app.py wizard           # the setup page, whatever the settings
+python app.py                  # picks the mode by itself
+python app.py server           # MLflow on Neon + S3 (fails loudly on bad settings)
+python app.py server --local   # MLflow on SQLite and a local folder, nothing to set
+python app.py wizard           # the setup page, whatever the settings
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from server.validation import installation_problems, problems
 
 # The Space's proxy and `docker run -p` reach the container from outside: listen on all
 # interfaces. A laptop's `--local` server has no password, so it stays on loopback.
-CONTAINER_HOST = "0.0.0.0"  # noqa: S104
+CONTAINER_HOST = "0.0.0.0"
 LOCAL_HOST = "127.0.0.1"
 LOCAL_DATA_DIR = Path("mlflow-local")
 
@@ -87,9 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     host = getattr(args, "host", None)
     port = getattr(args, "port", None) or settings.port
     if args.command == "server" and args.local:
-        plan = launch.local_launch(
-            os.environ, args.data_dir, host=host or LOCAL_HOST, port=port
-        )
+        plan = launch.local_launch(os.environ, args.data_dir, host=host or LOCAL_HOST, port=port)
         log(f"Starting MLflow locally on {host or LOCAL_HOST}:{port}, data in {args.data_dir}/")
         plan.exec()
     if args.command == "server":

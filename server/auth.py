@@ -35,8 +35,7 @@ def flask_secret_key(settings: Settings) -> str:
     if explicit:
         return explicit
     material = "\0".join(
-        settings.get(name, "")
-        for name in (names.MLFLOW_TRACKING_PASSWORD, names.BACKEND_STORE_URI)
+        settings.get(name, "") for name in (names.MLFLOW_TRACKING_PASSWORD, names.BACKEND_STORE_URI)
     )
     return hmac.new(material.encode(), _KEY_CONTEXT, hashlib.sha256).hexdigest()
 

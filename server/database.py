@@ -53,4 +53,3 @@ def sqlalchemy_uri(uri: str) -> str:
     query["plugin"] = PLUGIN_NAME
     url = url.set(drivername=DRIVER, query=query)
     return url.render_as_string(hide_password=False)
-

@@ -141,4 +141,3 @@ class Diagnosis:
     def line(self, language: Language = "fr") -> str:
         """One log line: the code, the message and the fix."""
         return f"[{self.code}] {self.message(language)} → {self.fix(language)}"
-

@@ -15,12 +15,15 @@ from server.database import sqlalchemy_uri
 from server.settings import Settings, space_host
 
 # Sized for a free Space (2 vCPU) and a small Neon compute. Each worker opens three engines
-# (tracking, model registry, auth), each holding at most POOL_SIZE + MAX_OVERFLOW
-# connections, so at most WORKERS * 3 * 4 = 24 connections, plus a few held by the start-up
-# process: far below the 104 a 0.25-CU Neon compute accepts. The README quotes this number.
+# (tracking, model registry, auth) of at most POOL_SIZE + MAX_OVERFLOW connections: at most
+# 2 * 3 * 15 = 90, plus the few the start-up process keeps idle, within the ~100 a 0.25-CU
+# Neon compute accepts (MLflow's default of 4 workers could need 180). The pool is not
+# smaller because MLflow's log-batch holds two connections of one engine at once: with a
+# pool of N, N/2 concurrent calls in one worker wait on each other until the pool times out.
 WORKERS = 2
-POOL_SIZE = 2
-MAX_OVERFLOW = 2
+POOL_SIZE = 5
+MAX_OVERFLOW = 10
+MAX_CONNECTIONS = 100  # quoted in the README; tests hold the server to it
 
 # MLflow's own environment variables, set only when the operator has not set them.
 TUNING_DEFAULTS: dict[str, str] = {
@@ -78,9 +81,7 @@ def proxy_flags(environ: Mapping[str, str]) -> list[str]:
     return flags
 
 
-def space_launch(
-    settings: Settings, environ: Mapping[str, str], *, host: str, port: str
-) -> Launch:
+def space_launch(settings: Settings, environ: Mapping[str, str], *, host: str, port: str) -> Launch:
     """The launch for Neon + S3. Does no I/O: `prepare` performs what it needs first."""
     env = _base_env(environ)
     # Secrets travel in the environment, never on the command line (`ps` shows that).
@@ -125,7 +126,11 @@ def local_launch(environ: Mapping[str, str], data_dir: Path, *, host: str, port:
     env = _base_env(environ)
     env["MLFLOW_WORKERS"] = "1"
     # Cloud settings from the shell must not leak into a local run.
-    for name in ("MLFLOW_BACKEND_STORE_URI", "MLFLOW_ARTIFACTS_DESTINATION", "MLFLOW_AUTH_CONFIG_PATH"):
+    for name in (
+        "MLFLOW_BACKEND_STORE_URI",
+        "MLFLOW_ARTIFACTS_DESTINATION",
+        "MLFLOW_AUTH_CONFIG_PATH",
+    ):
         env.pop(name, None)
     argv = [
         *_mlflow_server(host, port),

@@ -18,13 +18,17 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import CreateEnginePlugin, Engine
+from sqlalchemy.engine import URL, CreateEnginePlugin, Engine
 
 PLUGIN_NAME = "mlflow_space_no_prepare"
 
 
 class NoPreparedStatements(CreateEnginePlugin):
     """Set `prepare_threshold = None` on every psycopg connection the engine opens."""
+
+    def update_url(self, url: URL) -> URL:
+        # The plugin takes no URL parameters of its own; SQLAlchemy already removed `plugin`.
+        return url
 
     def engine_created(self, engine: Engine) -> None:
         if engine.dialect.driver != "psycopg":

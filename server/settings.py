@@ -133,8 +133,7 @@ SETTINGS: tuple[Setting, ...] = (
         label_en="MLflow password",
         help_fr=f"Le mot de passe de l'administrateur MLflow (au moins {MIN_PASSWORD_LENGTH} "
         "caractères).",
-        help_en=f"The MLflow administrator's password (at least {MIN_PASSWORD_LENGTH} "
-        "characters).",
+        help_en=f"The MLflow administrator's password (at least {MIN_PASSWORD_LENGTH} characters).",
         example="…",
     ),
     Setting(
@@ -206,7 +205,9 @@ class Settings(Mapping[str, str]):
             if found is not None:
                 value, variable, layer = found
                 values[setting.name] = value
-                sources[setting.name] = variable if layer == "environment" else f"{layer}:{variable}"
+                sources[setting.name] = (
+                    variable if layer == "environment" else f"{layer}:{variable}"
+                )
         return cls(by_name=values, sources=sources)
 
     def __getitem__(self, name: str) -> str:

@@ -44,7 +44,9 @@ def _backend(uri: str) -> list[Diagnosis]:
     try:
         parse_backend_uri(uri)
     except BackendURIError as error:
-        return [Diagnosis(error.code, params={"name": names.BACKEND_STORE_URI, "scheme": error.scheme})]
+        return [
+            Diagnosis(error.code, params={"name": names.BACKEND_STORE_URI, "scheme": error.scheme})
+        ]
     return []
 
 
@@ -76,4 +78,3 @@ def _access(settings: Settings) -> list[Diagnosis]:
             )
         )
     return found
-
