@@ -1,0 +1,101 @@
+"""`python app.py` picks its mode; older Spaces and bad settings get a clear answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import requests
+from app_process import AppProcess, run_tracking_client, seed_env
+from services import PgDatabase, S3Bucket
+
+
+def page_text(app: AppProcess) -> str:
+    """Every Markdown block of the Gradio page (what the student reads)."""
+    config = requests.get(app.url + "/config", timeout=10).json()
+    return "\n".join(
+        component["props"].get("value") or ""
+        for component in config["components"]
+        if component.get("type") == "markdown"
+    )
+
+
+def test_nothing_configured_opens_the_setup_page(tmp_path: Path):
+    with AppProcess({}, cwd=tmp_path, log_path=tmp_path / "app.log") as app:
+        app.wait_for("/", timeout=90)
+        text = page_text(app)
+    for name in (
+        "BACKEND_STORE_URI",
+        "ARTIFACT_ROOT",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+    ):
+        assert f"Réglage manquant : {name}" in text
+        assert f"Missing setting: {name}" in text
+    assert "Neon" in text and "S3" in text
+    assert "[settings.missing] Missing setting: BACKEND_STORE_URI" in app.log()
+
+
+def test_setup_page_on_a_space_links_to_its_settings(tmp_path: Path):
+    env = {"SPACE_ID": "someone/mlflow", "SPACE_HOST": "someone-mlflow.hf.space"}
+    with AppProcess(env, cwd=tmp_path, log_path=tmp_path / "app.log") as app:
+        app.wait_for("/", timeout=90)
+        assert "https://huggingface.co/spaces/someone/mlflow/settings" in page_text(app)
+
+
+def test_short_password_is_refused_naming_the_rule(
+    tmp_path: Path, pg_database: PgDatabase, s3_bucket: S3Bucket
+):
+    env = seed_env(pg_database.direct_url, s3_bucket, username="admin", password="short-pw")
+    server = AppProcess(env, ["server"], cwd=tmp_path, log_path=tmp_path / "server.log").start()
+    assert server.wait_exit() == 2
+    assert "MLflow requires at least 12" in server.log()
+    assert "short-pw" not in server.log()
+
+    # Without an explicit mode, the Space shows the same diagnosis instead of crash-looping.
+    with AppProcess(env, cwd=tmp_path, log_path=tmp_path / "auto.log") as app:
+        app.wait_for("/", timeout=90)
+        text = page_text(app)
+    assert "MLflow en exige au moins 12" in text
+    assert "MLflow requires at least 12" in text
+    assert "short-pw" not in text
+
+
+def test_settings_can_come_from_a_dotenv_file(
+    tmp_path: Path, pg_database: PgDatabase, s3_bucket: S3Bucket
+):
+    lines = [f"{k}={v}" for k, v in seed_env(pg_database.direct_url, s3_bucket).items()]
+    (tmp_path / ".env").write_text("\n".join(lines) + "\n")
+    with AppProcess({}, cwd=tmp_path, log_path=tmp_path / "app.log") as app:
+        app.wait_for("/health")
+        assert requests.get(
+            app.url + "/api/2.0/mlflow/experiments/search?max_results=1", timeout=10
+        ).ok
+
+
+def test_a_space_configured_with_older_names_still_starts(
+    tmp_path: Path, pg_database: PgDatabase, s3_bucket: S3Bucket
+):
+    env = {
+        "MLFLOW_BACKEND_STORE_URI": pg_database.direct_url,
+        "ARTIFACT_STORE_URI": s3_bucket.artifact_root,
+        "AWS_ACCESS_KEY_ID": s3_bucket.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": s3_bucket.secret_access_key,
+        "AWS_DEFAULT_REGION": s3_bucket.region,
+        "AWS_ENDPOINT_URL": s3_bucket.endpoint_url,
+    }
+    with AppProcess(env, cwd=tmp_path, log_path=tmp_path / "app.log") as app:
+        app.wait_for("/health")
+        created = requests.post(
+            app.url + "/api/2.0/mlflow/experiments/create", json={"name": "legacy"}, timeout=10
+        )
+        assert created.status_code == 200, created.text
+
+
+def test_local_mode_needs_nothing(tmp_path: Path):
+    with AppProcess({}, ["server", "--local"], cwd=tmp_path, log_path=tmp_path / "app.log") as app:
+        app.wait_for("/health")
+        assert "text/html" in requests.get(app.url + "/", timeout=10).headers["content-type"]
+        result = run_tracking_client(app.url, "laptop")
+    assert result["note"] == "trained on the bootcamp data\n"
+    assert (tmp_path / "mlflow-local" / "mlflow.db").is_file()
+    assert any((tmp_path / "mlflow-local" / "artifacts").rglob("notes.txt"))
