@@ -1,9 +1,4 @@
-"""The catalogue of diagnoses: every problem the product can name, in French and English.
-
-Messages are data, not strings scattered through the code: each problem has a stable
-code, a one-line message and a fix in both languages. Placeholders (`{name}`) are filled
-from the diagnosis' parameters, which never hold a secret value.
-"""
+"""Diagnoses: findings about a setting or a service, rendered through the catalogue."""
 
 from __future__ import annotations
 
@@ -11,126 +6,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-Language = Literal["fr", "en"]
+from server.catalogue import LANGUAGES, Entry, Language
+from server.catalogue import checks as checks_entries
+from server.catalogue import settings as settings_entries
+
 Status = Literal["ok", "warn", "fail"]
-LANGUAGES: tuple[Language, ...] = ("fr", "en")
 
+AREAS = (settings_entries, checks_entries)
 
-@dataclass(frozen=True)
-class Entry:
-    """One cause: what is wrong and how to fix it, in each language."""
-
-    code: str
-    message: Mapping[Language, str]
-    fix: Mapping[Language, str]
-
-
-def _entry(code: str, message_fr: str, message_en: str, fix_fr: str, fix_en: str) -> Entry:
-    return Entry(code, {"fr": message_fr, "en": message_en}, {"fr": fix_fr, "en": fix_en})
-
-
-CATALOGUE: dict[str, Entry] = {
-    entry.code: entry
-    for entry in (
-        _entry(
-            "settings.missing",
-            "Réglage manquant : {name} ({label_fr}).",
-            "Missing setting: {name} ({label_en}).",
-            "Ajoutez {name} dans Settings → Variables and secrets du Space (ou dans le "
-            "fichier .env), puis redémarrez.",
-            "Add {name} under the Space's Settings → Variables and secrets (or to the .env "
-            "file), then restart.",
-        ),
-        _entry(
-            "backend.unparseable",
-            "{name} n'est pas une URI PostgreSQL lisible.",
-            "{name} is not a readable PostgreSQL URI.",
-            "Recopiez la chaîne de connexion depuis la console Neon (Connect) : elle commence "
-            "par postgresql:// et contient @ puis le nom d'hôte.",
-            "Copy the connection string again from the Neon console (Connect): it starts with "
-            "postgresql:// and has an @ followed by the host name.",
-        ),
-        _entry(
-            "backend.scheme",
-            "{name} utilise « {scheme}:// » : seul PostgreSQL est pris en charge ici.",
-            "{name} uses “{scheme}://”: only PostgreSQL is supported here.",
-            "Utilisez l'URI de votre base Neon, qui commence par postgresql://.",
-            "Use your Neon database URI, which starts with postgresql://.",
-        ),
-        _entry(
-            "backend.no_host",
-            "{name} ne contient pas de nom d'hôte.",
-            "{name} has no host name.",
-            "L'URI doit avoir la forme postgresql://utilisateur:motdepasse@hôte/base ; "
-            "recopiez-la depuis la console Neon.",
-            "The URI must look like postgresql://user:password@host/database; copy it again "
-            "from the Neon console.",
-        ),
-        _entry(
-            "artifacts.scheme",
-            "{name} doit être un chemin S3 (s3://bucket/dossier), pas « {value} ».",
-            "{name} must be an S3 path (s3://bucket/folder), not “{value}”.",
-            "Écrivez s3:// suivi du nom du bucket et d'un dossier, par exemple "
-            "s3://mon-bucket/mlflow-artifacts.",
-            "Write s3:// followed by the bucket name and a folder, for example "
-            "s3://my-bucket/mlflow-artifacts.",
-        ),
-        _entry(
-            "access.password_missing",
-            "MLFLOW_TRACKING_USERNAME est défini mais pas MLFLOW_TRACKING_PASSWORD.",
-            "MLFLOW_TRACKING_USERNAME is set but MLFLOW_TRACKING_PASSWORD is not.",
-            "Ajoutez le secret MLFLOW_TRACKING_PASSWORD (au moins {min_length} caractères), "
-            "ou supprimez MLFLOW_TRACKING_USERNAME pour un serveur sans mot de passe.",
-            "Add the MLFLOW_TRACKING_PASSWORD secret (at least {min_length} characters), or "
-            "remove MLFLOW_TRACKING_USERNAME for a server without a password.",
-        ),
-        _entry(
-            "access.username_missing",
-            "MLFLOW_TRACKING_PASSWORD est défini mais pas MLFLOW_TRACKING_USERNAME.",
-            "MLFLOW_TRACKING_PASSWORD is set but MLFLOW_TRACKING_USERNAME is not.",
-            "Ajoutez MLFLOW_TRACKING_USERNAME (par exemple admin).",
-            "Add MLFLOW_TRACKING_USERNAME (for example admin).",
-        ),
-        _entry(
-            "access.password_short",
-            "Le mot de passe MLflow fait {length} caractères : MLflow en exige au moins "
-            "{min_length}.",
-            "The MLflow password is {length} characters long: MLflow requires at least "
-            "{min_length}.",
-            "Choisissez un mot de passe d'au moins {min_length} caractères pour "
-            "MLFLOW_TRACKING_PASSWORD, puis redémarrez le Space.",
-            "Choose a password of at least {min_length} characters for "
-            "MLFLOW_TRACKING_PASSWORD, then restart the Space.",
-        ),
-        _entry(
-            "access.username_invalid",
-            "L'identifiant MLflow contient des caractères non acceptés.",
-            "The MLflow username contains characters that are not accepted.",
-            "Utilisez des lettres, chiffres, points, tirets ou soulignés, sans espace.",
-            "Use letters, digits, dots, dashes or underscores, without spaces.",
-        ),
-        _entry(
-            "setup.not_installed",
-            "Le projet n'est pas installé dans cet environnement Python (le greffon "
-            "SQLAlchemy qui désactive les requêtes préparées est introuvable).",
-            "The project is not installed in this Python environment (the SQLAlchemy plugin "
-            "that turns prepared statements off cannot be found).",
-            "Lancez « pip install --no-deps . » dans le dossier du projet (le Dockerfile et "
-            "« make run » le font).",
-            "Run “pip install --no-deps .” in the project folder (the Dockerfile and "
-            "“make run” do it).",
-        ),
-    )
-}
+CATALOGUE: dict[str, Entry] = {item.code: item for area in AREAS for item in area.ENTRIES}
 
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """A finding about one setting or service, rendered through the catalogue."""
+    """One finding. `params` fill the catalogue's text; `details` are shown as they are.
+
+    Neither may hold a secret value: they are logged, rendered and returned as JSON.
+    """
 
     code: str
     status: Status = "fail"
     params: Mapping[str, str | int] = field(default_factory=dict)
+    details: Mapping[str, str] = field(default_factory=dict)
 
     def message(self, language: Language = "fr") -> str:
         return CATALOGUE[self.code].message[language].format(**self.params)
@@ -139,5 +36,18 @@ class Diagnosis:
         return CATALOGUE[self.code].fix[language].format(**self.params)
 
     def line(self, language: Language = "fr") -> str:
-        """One log line: the code, the message and the fix."""
-        return f"[{self.code}] {self.message(language)} → {self.fix(language)}"
+        """One log line: the code, the message and, for a problem, the fix."""
+        fix = self.fix(language)
+        return f"[{self.code}] {self.message(language)}" + (f" → {fix}" if fix else "")
+
+    def as_dict(self, language: Language = "en") -> dict[str, object]:
+        return {
+            "code": self.code,
+            "status": self.status,
+            "message": self.message(language),
+            "fix": self.fix(language),
+            "details": dict(self.details),
+        }
+
+
+__all__ = ["CATALOGUE", "LANGUAGES", "Diagnosis", "Language", "Status"]
