@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from server.catalogue import LANGUAGES, Entry, Language
-from server.catalogue import checks as checks_entries
-from server.catalogue import settings as settings_entries
+from server.catalogue import access, checks, client, hub, paste, postgres, s3, settings
 
 Status = Literal["ok", "warn", "fail"]
 
-AREAS = (settings_entries, checks_entries)
+AREAS = (settings, paste, postgres, s3, hub, access, client, checks)
 
 CATALOGUE: dict[str, Entry] = {item.code: item for area in AREAS for item in area.ENTRIES}
 

@@ -1,0 +1,7 @@
+"""Diagnoses about hub."""
+
+from server.catalogue import entry
+
+ENTRIES: tuple = ()
+
+__all__ = ["ENTRIES", "entry"]
