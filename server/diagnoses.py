@@ -6,8 +6,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from server.catalogue import LANGUAGES, Entry, Language
-from server.catalogue import access, checks, client, hub, paste, postgres, s3, settings
+from server.catalogue import (
+    LANGUAGES,
+    Entry,
+    Language,
+    access,
+    checks,
+    client,
+    hub,
+    paste,
+    postgres,
+    s3,
+    settings,
+)
 
 Status = Literal["ok", "warn", "fail"]
 
