@@ -125,3 +125,16 @@ def s3_bucket(moto_s3: MotoS3) -> S3Bucket:
 @pytest.fixture(scope="module")
 def module_bucket(moto_s3: MotoS3) -> S3Bucket:
     return _fresh_bucket(moto_s3)
+
+
+# -- Hugging Face Hub stand-in (tests/hub_standin.py) -------------------------------------------
+
+
+@pytest.fixture
+def hub():
+    """A started Hub stand-in with the default world (alice, bob, carol, org bootcamp, their
+    Spaces and tokens: see hub_standin.DefaultHub). Fresh for each test: it starts in ~1 ms."""
+    from hub_standin import DefaultHub
+
+    with DefaultHub() as standin:
+        yield standin
