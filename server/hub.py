@@ -497,3 +497,25 @@ def space_stage(api: HfApi, space_id: str) -> str:
         return str(api.get_space_runtime(space_id).stage)
     except Exception as error:
         raise classify(error) from None
+
+
+def space_visibility(
+    space_id: str | None, *, endpoint: str | None = None, budget: float = READ_TIMEOUT
+) -> Literal["public", "private"] | None:
+    """Whether a Space is public, asked anonymously: a private one is invisible without a token.
+
+    Server mode has no Hugging Face token, yet must know which access mode applies
+    (basic auth on a public Space, Hugging Face tokens on a private one). None: unknown.
+    """
+    if not space_id:
+        return None
+    ensure_bounded_session()
+    api = HfApi(endpoint=endpoint.rstrip("/") if endpoint else None, token=False)
+    call = BackgroundCall(lambda: api.space_info(space_id)).start()
+    if not call.wait(time.monotonic() + budget):
+        return None
+    if call.result is not None:
+        return "private" if getattr(call.result, "private", False) else "public"
+    if isinstance(call.error, RepositoryNotFoundError):
+        return "private"
+    return None

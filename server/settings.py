@@ -26,9 +26,21 @@ S3_ENDPOINT_URL = "MLFLOW_S3_ENDPOINT_URL"
 PORT = "PORT"
 FLASK_SECRET_KEY = "MLFLOW_FLASK_SERVER_SECRET_KEY"
 
+# What a student's client reads (MLflow's own variables), checked by `doctor --client`.
+MLFLOW_TRACKING_URI = "MLFLOW_TRACKING_URI"
+MLFLOW_TRACKING_TOKEN = "MLFLOW_TRACKING_TOKEN"
+CLIENT_NAMES = (
+    MLFLOW_TRACKING_URI,
+    MLFLOW_TRACKING_USERNAME,
+    MLFLOW_TRACKING_PASSWORD,
+    MLFLOW_TRACKING_TOKEN,
+)
+
 # Injected by Hugging Face into every Space; absent everywhere else.
 SPACE_ID = "SPACE_ID"
 SPACE_HOST = "SPACE_HOST"
+# huggingface_hub's own variable for another Hub (the tests' stand-in); unset on a Space.
+HF_ENDPOINT = "HF_ENDPOINT"
 
 DEFAULT_PORT = 7860
 DEFAULT_ENV_FILE = Path(".env")

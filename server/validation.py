@@ -29,7 +29,7 @@ def problems(settings: Settings) -> list[Diagnosis]:
         found += _backend(settings[names.BACKEND_STORE_URI])
     if names.ARTIFACT_ROOT in settings:
         found += _artifacts(settings[names.ARTIFACT_ROOT])
-    found += _access(settings)
+    found += access_problems(settings)
     return found
 
 
@@ -58,7 +58,8 @@ def _artifacts(root: str) -> list[Diagnosis]:
     return [Diagnosis("artifacts.scheme", params={"name": names.ARTIFACT_ROOT, "value": root[:80]})]
 
 
-def _access(settings: Settings) -> list[Diagnosis]:
+def access_problems(settings: Settings) -> list[Diagnosis]:
+    """What makes the MLflow credentials unusable (MLflow's own rules)."""
     username = settings.get(names.MLFLOW_TRACKING_USERNAME)
     password = settings.get(names.MLFLOW_TRACKING_PASSWORD)
     if not username and not password:

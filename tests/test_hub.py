@@ -590,3 +590,29 @@ def test_restart_errors_are_classified(hub):
     with pytest.raises(HubError) as caught:
         restart_space(api(hub, hub.alice_read), "alice/mlflow")
     assert (caught.value.kind, caught.value.status) == ("http", 403)
+
+
+def test_space_visibility_is_known_without_a_token(hub):
+    from server.hub import space_visibility
+
+    assert space_visibility("alice/mlflow", endpoint=hub.url) == "public"
+    assert space_visibility("alice/private-mlflow", endpoint=hub.url) == "private"
+    assert space_visibility(None, endpoint=hub.url) is None
+    assert space_visibility("alice/mlflow", endpoint="http://hub.invalid") is None
+
+
+def test_access_mode_follows_the_space_visibility(hub):
+    from server.checks.access import check_access
+    from server.hub import space_visibility
+    from server.settings import Settings
+
+    with_auth = Settings.load(
+        {"MLFLOW_TRACKING_USERNAME": "admin", "MLFLOW_TRACKING_PASSWORD": "x" * 12}, None
+    )
+    without = Settings.load({}, None)
+    private = space_visibility("alice/private-mlflow", endpoint=hub.url)
+    public = space_visibility("alice/mlflow", endpoint=hub.url)
+    assert [d.code for d in check_access(with_auth, private)] == ["access.private_with_basic_auth"]
+    assert [d.code for d in check_access(without, private)] == ["access.private_space"]
+    assert [d.code for d in check_access(without, public)] == ["access.public_without_auth"]
+    assert [d.code for d in check_access(with_auth, public)] == ["access.basic_auth"]
