@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from server import launch
+from server import doctor, launch
 from server.diagnoses import Diagnosis
 from server.settings import DEFAULT_ENV_FILE, Settings
 from server.validation import installation_problems, problems
@@ -47,9 +48,16 @@ def _parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--data-dir", type=Path, default=LOCAL_DATA_DIR, help="where --local keeps its data"
     )
+    server.add_argument(
+        "--no-checks", action="store_true", help="skip the live checks before starting"
+    )
     wizard = commands.add_parser("wizard", help="run the setup page")
     wizard.add_argument("--host", help="interface to listen on")
     wizard.add_argument("--port", help="port to listen on (default: $PORT or 7860)")
+    doctor = commands.add_parser("doctor", help="check the settings against the real services")
+    doctor.add_argument("--client", action="store_true", help="check a client's settings")
+    doctor.add_argument("--json", action="store_true", help="print the results as JSON")
+    doctor.add_argument("--lang", choices=["fr", "en"], help="language (default: from $LANG)")
     return parser
 
 
@@ -58,11 +66,23 @@ def _report(found: Sequence[Diagnosis]) -> None:
         log(problem.line("en"))
 
 
-def run_server(settings: Settings, host: str, port: str) -> int:
+def startup_problems(settings: Settings, *, live: bool) -> list[Diagnosis]:
+    """What stops server mode: bad settings, then (when `live`) failing live checks.
+
+    The live checks are the doctor's, bounded and concurrent: a wrong password shows as
+    one clear line and the setup page, not as a crash loop in the Space's log.
+    """
     found = installation_problems() + problems(settings)
-    if found:
-        _report(found)
-        return 2
+    if found or not live:
+        return found
+    report = doctor.run(doctor.live_checks(settings, os.environ), "server")
+    for diagnosis in report.diagnoses():
+        if diagnosis.status == "warn":
+            log(diagnosis.line("en"))
+    return [d for d in report.diagnoses() if d.status == "fail"]
+
+
+def run_server(settings: Settings, host: str, port: str) -> NoReturn:
     plan = launch.space_launch(settings, os.environ, host=host, port=port)
     admin = launch.prepare(plan, settings)
     if admin:
@@ -71,18 +91,26 @@ def run_server(settings: Settings, host: str, port: str) -> int:
     plan.exec()
 
 
-def run_wizard(settings: Settings, host: str, port: str) -> int:
+def run_wizard(settings: Settings, found: Sequence[Diagnosis], host: str, port: str) -> int:
     from wizard.status_page import serve
 
-    found = installation_problems() + problems(settings)
     _report(found)
     log(f"Setup page on {host}:{port}.")
     serve(settings, found, os.environ, host=host, port=int(port))
     return 0
 
 
+def run_doctor(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    report = doctor.doctor(args.env_file, client=args.client, show=False)
+    language = args.lang or doctor.default_language(environ)
+    print(report.json(language) if args.json else report.text(language))
+    return 0 if report.ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "doctor":
+        return run_doctor(args, os.environ)
     settings = Settings.load(os.environ, args.env_file)
     host = getattr(args, "host", None)
     port = getattr(args, "port", None) or settings.port
@@ -90,11 +118,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         plan = launch.local_launch(os.environ, args.data_dir, host=host or LOCAL_HOST, port=port)
         log(f"Starting MLflow locally on {host or LOCAL_HOST}:{port}, data in {args.data_dir}/")
         plan.exec()
+    if args.command == "wizard":
+        return run_wizard(
+            settings, startup_problems(settings, live=False), host or CONTAINER_HOST, port
+        )
+    found = startup_problems(settings, live=not getattr(args, "no_checks", False))
+    if not found:
+        run_server(settings, host or CONTAINER_HOST, port)
     if args.command == "server":
-        return run_server(settings, host or CONTAINER_HOST, port)
-    if args.command == "wizard" or installation_problems() + problems(settings):
-        return run_wizard(settings, host or CONTAINER_HOST, port)
-    return run_server(settings, host or CONTAINER_HOST, port)
+        _report(found)
+        return 2
+    return run_wizard(settings, found, host or CONTAINER_HOST, port)
 
 
 if __name__ == "__main__":

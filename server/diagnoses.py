@@ -61,3 +61,34 @@ class Diagnosis:
 
 
 __all__ = ["CATALOGUE", "LANGUAGES", "Diagnosis", "Language", "Status"]
+
+
+def render_markdown() -> str:
+    """The catalogue as docs/diagnoses.md (regenerate with `python -m server.diagnoses`)."""
+    lines = [
+        "# Diagnoses / Diagnostics",
+        "",
+        "Every finding the doctor, the setup page and server start-up can report, by code. "
+        "Generated from `server/catalogue/` by `python -m server.diagnoses > docs/diagnoses.md`;"
+        " a test keeps the two in step.",
+        "",
+        "Chaque constat que le docteur, la page de configuration et le démarrage du serveur "
+        "peuvent rapporter, par code.",
+    ]
+    for area in AREAS:
+        title = (area.__doc__ or area.__name__).strip().splitlines()[0]
+        lines += ["", f"## {area.__name__.rsplit('.', 1)[-1]}", "", title, ""]
+        lines += ["| Code | Français | English |", "|---|---|---|"]
+        for item in area.ENTRIES:
+            cells = [_cell(item.message[language], item.fix[language]) for language in LANGUAGES]
+            lines.append(f"| `{item.code}` | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(message: str, fix: str) -> str:
+    text = message + (f"<br>→ {fix}" if fix else "")
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+if __name__ == "__main__":
+    print(render_markdown(), end="")

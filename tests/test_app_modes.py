@@ -99,3 +99,24 @@ def test_local_mode_needs_nothing(tmp_path: Path):
     assert result["note"] == "trained on the bootcamp data\n"
     assert (tmp_path / "mlflow-local" / "mlflow.db").is_file()
     assert any((tmp_path / "mlflow-local" / "artifacts").rglob("notes.txt"))
+
+
+def test_a_broken_credential_opens_the_setup_page_not_a_crash_loop(
+    tmp_path: Path, pg_database: PgDatabase, s3_bucket: S3Bucket, postgres_cluster
+):
+    wrong = postgres_cluster.url(
+        pg_database.user, "CANARY-not-the-password", pg_database.dbname, sslmode="require"
+    )
+    env = seed_env(wrong, s3_bucket, username="admin", password="CANARY-admin-password")
+    server = AppProcess(env, ["server"], cwd=tmp_path, log_path=tmp_path / "server.log").start()
+    assert server.wait_exit() == 2
+    failures = [line for line in server.log().splitlines() if "[postgres." in line]
+    assert len(failures) == 1 and "Password rejected" in failures[0]
+
+    with AppProcess(env, cwd=tmp_path, log_path=tmp_path / "auto.log") as app:
+        app.wait_for("/", timeout=90)
+        text = page_text(app)
+    assert f"Mot de passe refusé pour l'utilisateur {pg_database.user}" in text
+    assert f"Password rejected for user {pg_database.user}" in text
+    for output in (text, server.log(), app.log()):
+        assert "CANARY" not in output

@@ -21,4 +21,11 @@ ENTRIES = (
         "This is not your fault: report it to your teacher with the code above. The "
         "other checks still hold.",
     ),
+    entry(
+        "check.skipped",
+        "Vérification « {check} » non faite : un réglage dont elle dépend manque ou est faux.",
+        "“{check}” not checked: a setting it needs is missing or wrong.",
+        "Corrigez d'abord les réglages signalés plus haut.",
+        "First fix the settings reported above.",
+    ),
 )

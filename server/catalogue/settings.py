@@ -4,6 +4,11 @@ from server.catalogue import entry
 
 ENTRIES = (
     entry(
+        "settings.ok",
+        "{count} réglages trouvés, aucun problème de forme.",
+        "{count} settings found, none malformed.",
+    ),
+    entry(
         "settings.missing",
         "Réglage manquant : {name} ({label_fr}).",
         "Missing setting: {name} ({label_en}).",
