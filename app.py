@@ -91,12 +91,14 @@ def run_server(settings: Settings, host: str, port: str) -> NoReturn:
     plan.exec()
 
 
-def run_wizard(settings: Settings, found: Sequence[Diagnosis], host: str, port: str) -> int:
-    from wizard.status_page import serve
+def run_wizard(
+    settings: Settings, found: Sequence[Diagnosis], host: str, port: str, env_file: Path
+) -> int:
+    from wizard.app import serve
 
     _report(found)
-    log(f"Setup page on {host}:{port}.")
-    serve(settings, found, os.environ, host=host, port=int(port))
+    log(f"Setup wizard on {host}:{port}.")
+    serve(settings, found, os.environ, host=host, port=int(port), env_file=env_file)
     return 0
 
 
@@ -119,16 +121,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         log(f"Starting MLflow locally on {host or LOCAL_HOST}:{port}, data in {args.data_dir}/")
         plan.exec()
     if args.command == "wizard":
-        return run_wizard(
-            settings, startup_problems(settings, live=False), host or CONTAINER_HOST, port
-        )
+        found = startup_problems(settings, live=False)
+        return run_wizard(settings, found, host or CONTAINER_HOST, port, args.env_file)
     found = startup_problems(settings, live=not getattr(args, "no_checks", False))
     if not found:
         run_server(settings, host or CONTAINER_HOST, port)
     if args.command == "server":
         _report(found)
         return 2
-    return run_wizard(settings, found, host or CONTAINER_HOST, port)
+    return run_wizard(settings, found, host or CONTAINER_HOST, port, args.env_file)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ CLIENT_NAMES = (
 # Injected by Hugging Face into every Space; absent everywhere else.
 SPACE_ID = "SPACE_ID"
 SPACE_HOST = "SPACE_HOST"
+# A Space variable naming the original template Space: there the wizard collects nothing.
+TEMPLATE_SPACE_ID = "TEMPLATE_SPACE_ID"
 # huggingface_hub's own variable for another Hub (the tests' stand-in); unset on a Space.
 HF_ENDPOINT = "HF_ENDPOINT"
 

@@ -35,11 +35,15 @@ def test_nothing_configured_opens_the_setup_page(tmp_path: Path):
     assert "[settings.missing] Missing setting: BACKEND_STORE_URI" in app.log()
 
 
-def test_setup_page_on_a_space_links_to_its_settings(tmp_path: Path):
+def test_on_a_space_the_wizard_asks_for_proof_of_ownership(tmp_path: Path):
     env = {"SPACE_ID": "someone/mlflow", "SPACE_HOST": "someone-mlflow.hf.space"}
     with AppProcess(env, cwd=tmp_path, log_path=tmp_path / "app.log") as app:
         app.wait_for("/", timeout=90)
-        assert "https://huggingface.co/spaces/someone/mlflow/settings" in page_text(app)
+        config = requests.get(app.url + "/config", timeout=10).json()
+    ids = {c["props"].get("elem_id") for c in config["components"]}
+    assert {"hf-token", "db-uri", "s3-path", "auth-password", "apply"} <= ids
+    # Nothing a visitor could call directly: every handler is hidden from Gradio's API.
+    assert {d.get("api_visibility") for d in config["dependencies"]} == {"private"}
 
 
 def test_short_password_is_refused_naming_the_rule(

@@ -13,9 +13,10 @@ ENTRIES = (
         "Réglage manquant : {name} ({label_fr}).",
         "Missing setting: {name} ({label_en}).",
         "Ajoutez {name} dans Settings → Variables and secrets du Space (ou dans le "
-        "fichier .env), puis redémarrez.",
+        "fichier .env), puis redémarrez ; ou ouvrez le Space : son assistant le fait pour "
+        "vous.",
         "Add {name} under the Space's Settings → Variables and secrets (or to the .env "
-        "file), then restart.",
+        "file), then restart; or open the Space: its wizard does it for you.",
     ),
     entry(
         "backend.unparseable",
