@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from app_process import ROOT
@@ -26,8 +27,9 @@ CANARY_SECRET = "CANARYsecretCANARYsecretCANARYsecret0000"
 class Request:
     """What Gradio passes as `gr.Request` for the parts the handlers read."""
 
-    def __init__(self, language: str = "fr-FR") -> None:
+    def __init__(self, language: str = "fr-FR", client: str = "127.0.0.1") -> None:
         self.headers = {"accept-language": language}
+        self.client = SimpleNamespace(host=client)
 
 
 def handlers(environ: dict[str, str] | None = None, tmp_path: Path | None = None) -> Handlers:
@@ -78,6 +80,17 @@ def test_someone_elses_space_is_refused(hub):
     session, result, *_ = handler.check_token(hub.alice_write, loaded(handler))
     assert not session.proved
     assert "bob/mlflow" in result
+
+
+def test_outside_a_space_other_machines_need_the_setup_code(tmp_path: Path):
+    handler = handlers(tmp_path=tmp_path)
+    assert loaded(handler).proved  # from this machine
+    session = handler.load(Session(), Request("en-US", client="192.0.2.7"))[0]
+    assert not session.proved
+    session, answer, *_ = handler.check_token("wrong", session)
+    assert not session.proved and "✗" in answer
+    session, answer, *_ = handler.check_token(handler.context.setup_code, session)
+    assert session.proved
 
 
 def test_live_tests_are_rate_limited(tmp_path: Path):

@@ -9,7 +9,10 @@ are rate-limited per session; secrets are never rendered back, logged or returne
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import secrets
+import sys
 import tempfile
 import time
 from collections import deque
@@ -61,6 +64,9 @@ class Context:
     problems: Sequence[Diagnosis]
     env_file: Path
     port: int
+    # Outside a Space, a visitor from another machine proves ownership with this code,
+    # printed only in the server's log (as Jupyter does with its token).
+    setup_code: str = field(default_factory=lambda: secrets.token_hex(4))
 
     @property
     def space_id(self) -> str | None:
@@ -166,7 +172,11 @@ def build(context: Context) -> gr.Blocks:
                 )
             with gr.Step(i18n_text("step_token"), id=STEPS["token"]):
                 token_help = gr.Markdown()
-                token = gr.Textbox(label=i18n_text("hf_token"), type="password", elem_id="hf-token")
+                token = gr.Textbox(
+                    label=i18n_text("hf_token" if context.space_id else "setup_code"),
+                    type="password",
+                    elem_id="hf-token",
+                )
                 token_check = gr.Button(
                     i18n_text("check"), elem_id="token-check", variant="primary"
                 )
@@ -256,9 +266,10 @@ def build(context: Context) -> gr.Blocks:
             api_visibility=PRIVATE,
         )
         where_next.click(
-            lambda: gr.Walkthrough(
-                selected=STEPS["token"] if context.space_id else STEPS["database"]
+            lambda session: gr.Walkthrough(
+                selected=STEPS["database"] if session.proved else STEPS["token"]
             ),
+            inputs=[session],
             outputs=walkthrough,
             api_visibility=PRIVATE,
         )
@@ -356,12 +367,15 @@ class Handlers:
         context = self.context
         if context.space_id:
             where = text("where_space", language, space_id=context.space_id)
+            token_help = text("token_help", language, tokens=TOKENS_PAGE)
         else:
-            session.proved = True  # nobody else can reach a local run's loopback address
+            # Outside a Space there is no Hugging Face account to prove: a visitor on this
+            # machine is its owner; anyone else types the code printed in the server's log.
+            session.proved = _is_loopback(request)
             where = text("where_local", language, env_file=str(context.env_file))
+            token_help = text("code_help", language)
         duplicate = f"https://huggingface.co/spaces/{context.space_id}?duplicate=true"
         template = text("template", language, duplicate=duplicate) if context.template else ""
-        token_help = text("token_help", language, tokens=TOKENS_PAGE)
         banner = repair_banner(context.problems, language)
         return session, where, template, token_help, banner, secrets.token_urlsafe(18)
 
@@ -371,6 +385,8 @@ class Handlers:
         language = session.language
         if not session.may_test():
             return session, text("rate_limited", language), gr.update(), gr.update()
+        if not self.context.space_id:
+            return self._check_setup_code(token, session)
         found = check_hub_token(token, self.context.space_id, endpoint=self.context.endpoint)
         passed = worst(found) != "fail"
         session.proved = passed
@@ -385,6 +401,13 @@ class Handlers:
             access_info,
             gr.update(value=not private, visible=not private),
         )
+
+    def _check_setup_code(self, code: str, session: Session) -> tuple[Any, ...]:
+        passed = hmac.compare_digest(code.strip().encode(), self.context.setup_code.encode())
+        session.proved = passed
+        session.status["token"] = "ok" if passed else "fail"
+        answer = text("code_ok" if passed else "code_wrong", session.language)
+        return session, answer, gr.update(), gr.update()
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -555,6 +578,14 @@ class Handlers:
         yield keep + "\n\n" + text("restarting", language), env_block, gr.update()
 
 
+def _is_loopback(request: gr.Request | None) -> bool:
+    client = request.client.host if request and request.client else ""
+    try:
+        return ipaddress.ip_address(client).is_loopback
+    except ValueError:
+        return False
+
+
 def _client_env_file(block: str) -> str:
     folder = Path(tempfile.mkdtemp(prefix="mlflow-client-"))
     path = folder / "mlflow.env"
@@ -577,6 +608,12 @@ def serve(
     context = Context(
         environ=environ, settings=settings, problems=problems, env_file=env_file, port=port
     )
+    if not context.space_id:
+        print(
+            f"[mlflow-space] Setup code for visitors from other machines: {context.setup_code}",
+            file=sys.stderr,
+            flush=True,
+        )
     build(context).queue(default_concurrency_limit=8).launch(
         server_name=host,
         server_port=port,

@@ -28,6 +28,7 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "I have read the warning and want to go on anyway",
     },
     "hf_token": {"fr": "Jeton Hugging Face (write)", "en": "Hugging Face token (write)"},
+    "setup_code": {"fr": "Code de configuration", "en": "Setup code"},
     "db_uri": {"fr": "URI de la base Neon", "en": "Neon database URI"},
     "s3_path": {"fr": "Dossier S3 (s3://bucket/dossier)", "en": "S3 folder (s3://bucket/folder)"},
     "s3_region": {"fr": "Région AWS (facultatif)", "en": "AWS region (optional)"},
@@ -95,6 +96,19 @@ TEXTS: dict[str, dict[Language, str]] = {
         "with write access to this Space) at [huggingface.co/settings/tokens]({tokens}) and "
         "paste it here. It is only used to write the secrets and restart the Space; it is "
         "not saved.",
+    },
+    "code_help": {
+        "fr": "Vous ouvrez cet assistant depuis une autre machine : tapez le code de "
+        "configuration affiché dans le journal du serveur (ligne « Setup code »).",
+        "en": "You are opening this wizard from another machine: type the setup code shown "
+        "in the server's log (the “Setup code” line).",
+    },
+    "code_ok": {"fr": "✓ Code accepté.", "en": "✓ Code accepted."},
+    "code_wrong": {
+        "fr": "✗ Ce n'est pas le code du journal du serveur.  \n→ Recopiez la ligne « Setup "
+        "code » du journal (docker logs, ou le terminal qui a lancé python app.py).",
+        "en": "✗ This is not the code from the server's log.  \n→ Copy the “Setup code” line "
+        "of the log again (docker logs, or the terminal that ran python app.py).",
     },
     "repair": {
         "fr": "Le serveur n'a pas pu démarrer avec la configuration actuelle :",
