@@ -18,7 +18,7 @@ from typing import NoReturn
 from server import doctor, launch
 from server.diagnoses import Diagnosis
 from server.settings import DEFAULT_ENV_FILE, Settings
-from server.validation import installation_problems, problems
+from server.validation import clean, installation_problems, problems
 
 # The Space's proxy and `docker run -p` reach the container from outside: listen on all
 # interfaces. A laptop's `--local` server has no password, so it stays on loopback.
@@ -113,7 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "doctor":
         return run_doctor(args, os.environ)
-    settings = Settings.load(os.environ, args.env_file)
+    settings, notes = clean(Settings.load(os.environ, args.env_file))
+    for note in notes:
+        if note.status != "fail":
+            log(note.line("en"))
     host = getattr(args, "host", None)
     port = getattr(args, "port", None) or settings.port
     if args.command == "server" and args.local:

@@ -20,7 +20,7 @@ from server import settings as names
 from server.checks import Check, run_checks
 from server.diagnoses import Diagnosis, Language
 from server.settings import DEFAULT_ENV_FILE, Settings
-from server.validation import problems
+from server.validation import clean, problems
 
 SYMBOLS = {"ok": "✓", "warn": "!", "fail": "✗"}
 _RANK = {"ok": 0, "warn": 1, "fail": 2}
@@ -110,13 +110,14 @@ class Report:
 
 def server_checks(settings: Settings, environ: Mapping[str, str]) -> list[Check]:
     """The checks of server mode's settings: the static one, then the live ones."""
+    cleaned, notes = clean(settings)
 
     def check_settings() -> list[Diagnosis]:
-        found = problems(settings)
+        found = [*notes, *(d for d in problems(settings) if d not in notes)]
         return found or [Diagnosis("settings.ok", status="ok", params={"count": len(settings)})]
 
     settings_check = Check("settings", "Réglages", "Settings", check_settings)
-    return [settings_check, *live_checks(settings, environ)]
+    return [settings_check, *live_checks(cleaned, environ)]
 
 
 def live_checks(settings: Settings, environ: Mapping[str, str]) -> list[Check]:

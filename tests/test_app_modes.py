@@ -124,3 +124,20 @@ def test_a_broken_credential_opens_the_setup_page_not_a_crash_loop(
     assert f"Password rejected for user {pg_database.user}" in text
     for output in (text, server.log(), app.log()):
         assert "CANARY" not in output
+
+
+def test_hand_pasted_secrets_are_cleaned_at_start(
+    tmp_path: Path, pg_database: PgDatabase, s3_bucket: S3Bucket
+):
+    """A secret pasted as Neon's psql snippet, or an S3 path with quotes, still works."""
+    env = seed_env(pg_database.direct_url, s3_bucket)
+    env["BACKEND_STORE_URI"] = f"psql '{pg_database.direct_url}'\n"
+    env["ARTIFACT_ROOT"] = f'"{s3_bucket.artifact_root}/"'
+    with AppProcess(env, cwd=tmp_path, log_path=tmp_path / "app.log") as app:
+        app.wait_for("/health")
+        created = requests.post(
+            app.url + "/api/2.0/mlflow/experiments/create", json={"name": "pasted"}, timeout=10
+        )
+        assert created.status_code == 200, created.text
+    assert "[paste.command_removed]" in app.log() or "[backend." in app.log()
+    assert pg_database.password not in app.log()

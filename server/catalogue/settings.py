@@ -44,15 +44,6 @@ ENTRIES = (
         "from the Neon console.",
     ),
     entry(
-        "artifacts.scheme",
-        "{name} doit être un chemin S3 (s3://bucket/dossier), pas « {value} ».",
-        "{name} must be an S3 path (s3://bucket/folder), not “{value}”.",
-        "Écrivez s3:// suivi du nom du bucket et d'un dossier, par exemple "
-        "s3://mon-bucket/mlflow-artifacts.",
-        "Write s3:// followed by the bucket name and a folder, for example "
-        "s3://my-bucket/mlflow-artifacts.",
-    ),
-    entry(
         "access.password_missing",
         "MLFLOW_TRACKING_USERNAME est défini mais pas MLFLOW_TRACKING_PASSWORD.",
         "MLFLOW_TRACKING_USERNAME is set but MLFLOW_TRACKING_PASSWORD is not.",
