@@ -220,3 +220,17 @@ def test_restart_race_all_secrets_land_and_one_restart(hub):
 def test_language_follows_the_browser(language: str):
     session = loaded(handlers(), language)
     assert session.language == ("en" if language.startswith("en") else "fr")
+
+
+def test_runs_inline_in_a_notebook(tmp_path: Path):
+    import requests
+    from services import free_port
+
+    from wizard.app import notebook
+
+    port = free_port()
+    page = notebook(tmp_path / ".env", port=port)
+    try:
+        assert requests.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+    finally:
+        page.close()

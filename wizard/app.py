@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from sqlalchemy.engine import make_url
 
 from server import settings as names
 from server.catalogue import Language
@@ -64,6 +65,8 @@ class Context:
     problems: Sequence[Diagnosis]
     env_file: Path
     port: int
+    # False in a notebook: becoming the server would replace the notebook's kernel.
+    restart_after_apply: bool = True
     # Outside a Space, a visitor from another machine proves ownership with this code,
     # printed only in the server's log (as Jupyter does with its token).
     setup_code: str = field(default_factory=lambda: secrets.token_hex(4))
@@ -443,9 +446,12 @@ class Handlers:
             found += check_postgres(cleaned.value, self.context.environ)
         status = worst(found)
         session.status["database"] = status
+        shown = render(found, session.language)
         if status != "fail" and cleaned.value:
             session.accepted[names.BACKEND_STORE_URI] = cleaned.value
-        return session, render(found, session.language)
+            kept = make_url(cleaned.value).render_as_string(hide_password=True)
+            shown = text("kept_value", session.language, value=kept) + "\n\n" + shown
+        return session, shown
 
     def check_artifacts(
         self, path: str, region: str, key_id: str, secret: str, endpoint: str, session: Session
@@ -493,7 +499,11 @@ class Handlers:
             if endpoint.strip():
                 session.accepted[names.S3_ENDPOINT_URL] = endpoint.strip()
         shown_region = gr.update(value=detected) if detected and not region.strip() else gr.update()
-        return session, render(found, session.language), shown_region
+        shown = render(found, session.language)
+        if status != "fail" and location.value:
+            kept = text("kept_value", session.language, value=location.value.uri)
+            shown = kept + "\n\n" + shown
+        return session, shown, shown_region
 
     def check_mlflow_access(
         self, enabled: bool, username: str, password: str, session: Session
@@ -574,6 +584,9 @@ class Handlers:
                 return
         else:
             apply.write_env_file(context.env_file, values)
+            if not context.restart_after_apply:
+                yield keep + "\n\n" + text("saved_run_server", language), env_block, gr.update()
+                return
             apply.restart_into_server(context.env_file)
         yield keep + "\n\n" + text("restarting", language), env_block, gr.update()
 
@@ -623,3 +636,31 @@ def serve(
         i18n=I18N,
         show_error=False,
     )
+
+
+def notebook(env_file: str | Path = names.DEFAULT_ENV_FILE, port: int = 7860) -> gr.Blocks:
+    """The wizard inline in a Jupyter cell; it saves `env_file`, then `python app.py` serves.
+
+    from wizard.app import notebook
+    notebook()
+    """
+    import os
+
+    from server.validation import clean, problems
+
+    env_path = Path(env_file)
+    settings, _ = clean(Settings.load(os.environ, env_path))
+    environ = {k: v for k, v in os.environ.items() if k != names.SPACE_ID}
+    context = Context(
+        environ=environ,
+        settings=settings,
+        problems=problems(settings),
+        env_file=env_path,
+        port=port,
+        restart_after_apply=False,
+    )
+    page = build(context)
+    page.queue().launch(
+        inline=True, prevent_thread_lock=True, server_port=port, quiet=True, i18n=I18N
+    )
+    return page

@@ -110,6 +110,12 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "✗ This is not the code from the server's log.  \n→ Copy the “Setup code” line "
         "of the log again (docker logs, or the terminal that ran python app.py).",
     },
+    "kept_value": {"fr": "Valeur retenue : `{value}`", "en": "Value used: `{value}`"},
+    "saved_run_server": {
+        "fr": "✓ Réglages enregistrés. Lancez maintenant `python app.py` dans ce dossier : "
+        "MLflow démarrera avec eux.",
+        "en": "✓ Settings saved. Now run `python app.py` in this folder: MLflow starts with them.",
+    },
     "repair": {
         "fr": "Le serveur n'a pas pu démarrer avec la configuration actuelle :",
         "en": "The server could not start with the current configuration:",
