@@ -234,3 +234,17 @@ def test_runs_inline_in_a_notebook(tmp_path: Path):
         assert requests.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("junk", ["x" * 1_000_000, "\x00\x1b[31m\u202e" * 1000, "é" * 300_000])
+def test_oversized_and_control_input_is_refused_with_a_diagnosis(junk: str, tmp_path: Path):
+    handler = handlers(tmp_path=tmp_path)
+    session = loaded(handler)
+    session, result = handler.check_database(junk, session)
+    assert "✗" in result
+    session, result, _ = handler.check_artifacts(junk, junk, junk, junk, "", session)
+    assert "✗" in result
+    session, result, *_ = handler.check_mlflow_access(True, junk, junk, session)
+    assert "✗" in result
+    session, result, *_ = handler.check_token(junk, session)
+    assert "✗" in result
