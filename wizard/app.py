@@ -543,7 +543,8 @@ class Handlers:
             if context.space_id
             else str(context.env_file)
         )
-        lines = [text("review_intro", language, where=where), "", "| | |", "|---|---|"]
+        header = f"| {text('setting', language)} | {text('value', language)} |"
+        lines = [text("review_intro", language, where=where), "", header, "|---|---|"]
         for name, value in session.accepted.items():
             shown = mask(value) if name in SECRET_NAMES else value
             lines.append(f"| `{name}` | `{shown}` |")

@@ -110,6 +110,8 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "✗ This is not the code from the server's log.  \n→ Copy the “Setup code” line "
         "of the log again (docker logs, or the terminal that ran python app.py).",
     },
+    "setting": {"fr": "Réglage", "en": "Setting"},
+    "value": {"fr": "Valeur", "en": "Value"},
     "kept_value": {"fr": "Valeur retenue : `{value}`", "en": "Value used: `{value}`"},
     "saved_run_server": {
         "fr": "✓ Réglages enregistrés. Lancez maintenant `python app.py` dans ce dossier : "
