@@ -56,9 +56,9 @@ def test_nothing_is_tested_before_ownership_is_proved(hub):
     handler = handlers(space_env(hub))
     session = loaded(handler)
     assert not session.proved
-    _, result = handler.check_database("postgresql://u:p@127.0.0.1:1/db", session)
+    result = handler.check_database("postgresql://u:p@127.0.0.1:1/db", session)[1]
     assert "Prouvez d'abord" in result
-    _, result, _ = handler.check_artifacts("s3://b/p", "", "AKIA", "x", "", session)
+    result = handler.check_artifacts("s3://b/p", "", "AKIA", "x", "", session)[1]
     assert "Prouvez d'abord" in result
     walkthrough, message = handler.next_after("database", "artifacts", accept=True)(session, True)
     assert walkthrough.selected == STEPS["token"]
@@ -104,7 +104,7 @@ def test_database_step_cleans_the_paste_and_never_echoes_the_password(pg_databas
     handler = handlers()
     session = loaded(handler, "en-US")
     pasted = f"psql '{pg_database.direct_url}'"
-    session, result = handler.check_database(pasted, session)
+    session, result, *_ = handler.check_database(pasted, session)
     assert session.status["database"] == "ok", result
     assert pg_database.password not in result
     assert session.accepted["BACKEND_STORE_URI"].startswith("postgresql://")
@@ -115,7 +115,7 @@ def test_database_step_cleans_the_paste_and_never_echoes_the_password(pg_databas
 def test_artifacts_step_detects_the_region(s3_bucket: S3Bucket):
     handler = handlers()
     session = loaded(handler, "en-US")
-    session, result, region = handler.check_artifacts(
+    session, result, region, _ = handler.check_artifacts(
         s3_bucket.artifact_root,
         "",
         s3_bucket.access_key_id,
@@ -151,10 +151,10 @@ def test_hostile_input_in_every_field_gets_an_answer(uri, path, region, key_id, 
     session.tests.clear()
     # Hostile text must not reach the network: a resolvable host would be contacted.
     uri = uri.replace("@", "@x.invalid/")
-    session, result = handler.check_database(uri, session)
+    session, result, *_ = handler.check_database(uri, session)
     assert isinstance(result, str) and result
     session.tests.clear()
-    session, result, _ = handler.check_artifacts(
+    session, result, *_ = handler.check_artifacts(
         path, region, key_id, secret + CANARY_SECRET, "http://127.0.0.1:9", session
     )
     assert isinstance(result, str) and result
@@ -240,9 +240,9 @@ def test_runs_inline_in_a_notebook(tmp_path: Path):
 def test_oversized_and_control_input_is_refused_with_a_diagnosis(junk: str, tmp_path: Path):
     handler = handlers(tmp_path=tmp_path)
     session = loaded(handler)
-    session, result = handler.check_database(junk, session)
+    session, result, *_ = handler.check_database(junk, session)
     assert "✗" in result
-    session, result, _ = handler.check_artifacts(junk, junk, junk, junk, "", session)
+    session, result, *_ = handler.check_artifacts(junk, junk, junk, junk, "", session)
     assert "✗" in result
     session, result, *_ = handler.check_mlflow_access(True, junk, junk, session)
     assert "✗" in result

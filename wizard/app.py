@@ -89,6 +89,14 @@ class Context:
         host = names.space_host(self.environ)
         return f"https://{host}" if host else f"http://127.0.0.1:{self.port}"
 
+    def problems_of(self, step: str) -> list[Diagnosis]:
+        """What the server's start-up found that this step fixes."""
+        return [
+            p
+            for p in self.problems
+            if p.code != "settings.missing" and _REPAIR_STEP.get(p.code.split(".", 1)[0]) == step
+        ]
+
     def first_step(self) -> int:
         """Where the visitor starts: the step that fixes what broke, once ownership is shown."""
         broken = [p for p in self.problems if p.code != "settings.missing"]
@@ -113,6 +121,7 @@ class Session:
     private_space: bool = False
     accepted: dict[str, str] = field(default_factory=dict)  # setting → checked value
     status: dict[str, str] = field(default_factory=dict)  # step → worst status of its test
+    shown: dict[str, str] = field(default_factory=dict)  # step → its last rendered result
     tests: deque[float] = field(default_factory=deque)
 
     def may_test(self) -> bool:
@@ -190,11 +199,15 @@ def build(context: Context) -> gr.Blocks:
                     label=i18n_text("db_uri"),
                     type="password",
                     elem_id="db-uri",
-                    placeholder=_keep(settings, names.BACKEND_STORE_URI, "postgresql://…"),
+                    placeholder=_keep(
+                        context, names.BACKEND_STORE_URI, "database", "postgresql://…"
+                    ),
                 )
                 db_check = gr.Button(i18n_text("check"), elem_id="db-check", variant="primary")
                 db_result = gr.Markdown(elem_id="db-result")
-                db_accept = gr.Checkbox(label=i18n_text("accept_warn"), elem_id="db-accept-warn")
+                db_accept = gr.Checkbox(
+                    label=i18n_text("accept_warn"), elem_id="db-accept-warn", visible=False
+                )
                 db_next = gr.Button(i18n_text("next"), elem_id="db-next")
             with gr.Step(i18n_text("step_artifacts"), id=STEPS["artifacts"]):
                 s3_path = gr.Textbox(
@@ -212,13 +225,13 @@ def build(context: Context) -> gr.Blocks:
                 s3_key_id = gr.Textbox(
                     label=i18n_text("s3_key_id"),
                     elem_id="s3-key-id",
-                    placeholder=_keep(settings, names.AWS_ACCESS_KEY_ID, "AKIA…"),
+                    placeholder=_keep(context, names.AWS_ACCESS_KEY_ID, "artifacts", "AKIA…"),
                 )
                 s3_secret = gr.Textbox(
                     label=i18n_text("s3_secret"),
                     type="password",
                     elem_id="s3-secret",
-                    placeholder=_keep(settings, names.AWS_SECRET_ACCESS_KEY, ""),
+                    placeholder=_keep(context, names.AWS_SECRET_ACCESS_KEY, "artifacts", ""),
                 )
                 s3_endpoint = gr.Textbox(
                     label=i18n_text("s3_endpoint"),
@@ -227,7 +240,9 @@ def build(context: Context) -> gr.Blocks:
                 )
                 s3_check = gr.Button(i18n_text("check"), elem_id="s3-check", variant="primary")
                 s3_result = gr.Markdown(elem_id="s3-result")
-                s3_accept = gr.Checkbox(label=i18n_text("accept_warn"), elem_id="s3-accept-warn")
+                s3_accept = gr.Checkbox(
+                    label=i18n_text("accept_warn"), elem_id="s3-accept-warn", visible=False
+                )
                 s3_next = gr.Button(i18n_text("next"), elem_id="s3-next")
             with gr.Step(i18n_text("step_access"), id=STEPS["access"]):
                 access_info = gr.Markdown(elem_id="access-info", visible=False)
@@ -265,21 +280,39 @@ def build(context: Context) -> gr.Blocks:
         page.load(
             handlers.load,
             inputs=[session],
-            outputs=[session, where_info, template_info, token_help, banner, auth_password],
+            outputs=[
+                session,
+                where_info,
+                template_info,
+                token_help,
+                banner,
+                auth_password,
+                db_result,
+                s3_result,
+            ],
             api_visibility=PRIVATE,
         )
+        repairing = any(p.code != "settings.missing" for p in context.problems)
         where_next.click(
-            lambda session: gr.Walkthrough(
-                selected=STEPS["database"] if session.proved else STEPS["token"]
+            lambda session: (
+                gr.Walkthrough(selected=STEPS["database"] if session.proved else STEPS["token"]),
+                gr.update() if repairing else gr.update(value=""),
             ),
             inputs=[session],
-            outputs=walkthrough,
+            outputs=[walkthrough, banner],
             api_visibility=PRIVATE,
         )
         token_check.click(
             handlers.check_token,
             inputs=[token, session],
-            outputs=[session, token_result, access_info, auth_enabled],
+            outputs=[
+                session,
+                token_result,
+                access_info,
+                auth_enabled,
+                auth_username,
+                auth_password,
+            ],
             api_visibility=PRIVATE,
         )
         token_next.click(
@@ -291,7 +324,7 @@ def build(context: Context) -> gr.Blocks:
         db_check.click(
             handlers.check_database,
             inputs=[db_uri, session],
-            outputs=[session, db_result],
+            outputs=[session, db_result, db_accept],
             api_visibility=PRIVATE,
         )
         db_next.click(
@@ -303,7 +336,7 @@ def build(context: Context) -> gr.Blocks:
         s3_check.click(
             handlers.check_artifacts,
             inputs=[s3_path, s3_region, s3_key_id, s3_secret, s3_endpoint, session],
-            outputs=[session, s3_result, s3_region],
+            outputs=[session, s3_result, s3_region, s3_accept],
             api_visibility=PRIVATE,
         )
         s3_next.click(
@@ -353,9 +386,14 @@ POLL_HEALTH_JS = """
 """
 
 
-def _keep(settings: Settings, name: str, example: str) -> str:
-    """The placeholder of a secret field: whether it is set, never its value."""
-    return text("set_keep", "fr") + " / " + text("set_keep", "en") if name in settings else example
+def _keep(context: Context, name: str, step: str, example: str) -> str:
+    """The placeholder of a secret field: whether it is set, never its value.
+
+    A value the server's start-up refused is not offered to be kept.
+    """
+    if name not in context.settings or context.problems_of(step):
+        return example
+    return text("set_keep", "fr") + " / " + text("set_keep", "en")
 
 
 class Handlers:
@@ -377,17 +415,25 @@ class Handlers:
             session.proved = _is_loopback(request)
             where = text("where_local", language, env_file=str(context.env_file))
             token_help = text("code_help", language)
-        duplicate = f"https://huggingface.co/spaces/{context.space_id}?duplicate=true"
-        template = text("template", language, duplicate=duplicate) if context.template else ""
         banner = repair_banner(context.problems, language)
-        return session, where, template, token_help, banner, secrets.token_urlsafe(18)
+        template = ""
+        if context.template:
+            duplicate = f"https://huggingface.co/spaces/{context.space_id}?duplicate=true"
+            template = text("template", language, duplicate=duplicate)
+            where = banner = ""  # the template collects nothing and misses nothing
+        results = [
+            render(context.problems_of(step), language) for step in ("database", "artifacts")
+        ]
+        password = secrets.token_urlsafe(18)
+        return session, where, template, token_help, banner, password, *results
 
     # -- ownership ------------------------------------------------------------------------
 
     def check_token(self, token: str, session: Session) -> tuple[Any, ...]:
         language = session.language
         if not session.may_test():
-            return session, text("rate_limited", language), gr.update(), gr.update()
+            no_change = (gr.update(),) * 4
+            return session, text("rate_limited", language), *no_change
         if not self.context.space_id:
             return self._check_setup_code(token, session)
         found = check_hub_token(token, self.context.space_id, endpoint=self.context.endpoint)
@@ -396,21 +442,25 @@ class Handlers:
         session.token = token.strip() if passed else ""
         session.private_space = any(d.code == "hub.space_private" for d in found)
         session.status["token"] = worst(found)
+        session.shown["token"] = render(found, language)
         private = session.private_space
         access_info = gr.update(visible=private, value=text("private_access", language))
+        basic_auth = gr.update(visible=not private)
         return (
             session,
-            render(found, language),
+            session.shown["token"],
             access_info,
             gr.update(value=not private, visible=not private),
+            basic_auth,
+            basic_auth,
         )
 
     def _check_setup_code(self, code: str, session: Session) -> tuple[Any, ...]:
         passed = hmac.compare_digest(code.strip().encode(), self.context.setup_code.encode())
         session.proved = passed
         session.status["token"] = "ok" if passed else "fail"
-        answer = text("code_ok" if passed else "code_wrong", session.language)
-        return session, answer, gr.update(), gr.update()
+        session.shown["token"] = text("code_ok" if passed else "code_wrong", session.language)
+        return session, session.shown["token"], *(gr.update(),) * 4
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -418,12 +468,14 @@ class Handlers:
         def go(session: Session, accepted: bool = False) -> tuple[Any, ...]:
             language = session.language
             status = session.status.get(step)
-            if not session.proved:
+            # The note goes under the last result: the diagnosis and its fix stay in view.
+            last = session.shown.get(step, "")
+            if step != "token" and not session.proved:
                 return gr.Walkthrough(selected=STEPS["token"]), text("not_proved", language)
             if status is None or status == "fail":
-                return gr.update(), text("test_first", language)
+                return gr.update(), _with_note(last, text("test_first", language))
             if status == "warn" and accept and not accepted:
-                return gr.update(), text("accept_first", language)
+                return gr.update(), _with_note(last, text("accept_first", language))
             return gr.Walkthrough(selected=STEPS[following]), gr.update()
 
         return go
@@ -438,7 +490,7 @@ class Handlers:
     def check_database(self, uri: str, session: Session) -> tuple[Any, ...]:
         refused = self._refuse(session)
         if refused:
-            return session, refused
+            return session, refused, gr.update()
         raw = uri or self.context.settings.get(names.BACKEND_STORE_URI, "")
         cleaned = clean_backend_uri(raw)
         found = list(cleaned.changes) + list(cleaned.problems)
@@ -451,14 +503,15 @@ class Handlers:
             session.accepted[names.BACKEND_STORE_URI] = cleaned.value
             kept = make_url(cleaned.value).render_as_string(hide_password=True)
             shown = text("kept_value", session.language, value=kept) + "\n\n" + shown
-        return session, shown
+        session.shown["database"] = shown
+        return session, shown, gr.update(visible=status == "warn", value=False)
 
     def check_artifacts(
         self, path: str, region: str, key_id: str, secret: str, endpoint: str, session: Session
     ) -> tuple[Any, ...]:
         refused = self._refuse(session)
         if refused:
-            return session, refused, gr.update()
+            return session, refused, gr.update(), gr.update()
         settings = self.context.settings
         location = clean_s3_location(path)
         keys = clean_aws_keys(
@@ -503,7 +556,8 @@ class Handlers:
         if status != "fail" and location.value:
             kept = text("kept_value", session.language, value=location.value.uri)
             shown = kept + "\n\n" + shown
-        return session, shown, shown_region
+        session.shown["artifacts"] = shown
+        return session, shown, shown_region, gr.update(visible=status == "warn", value=False)
 
     def check_mlflow_access(
         self, enabled: bool, username: str, password: str, session: Session
@@ -546,8 +600,7 @@ class Handlers:
         header = f"| {text('setting', language)} | {text('value', language)} |"
         lines = [text("review_intro", language, where=where), "", header, "|---|---|"]
         for name, value in session.accepted.items():
-            shown = mask(value) if name in SECRET_NAMES else value
-            lines.append(f"| `{name}` | `{shown}` |")
+            lines.append(f"| `{name}` | `{_reviewed(name, value)}` |")
         return "\n".join(lines)
 
     # -- apply ------------------------------------------------------------------------------
@@ -590,6 +643,19 @@ class Handlers:
                 return
             apply.restart_into_server(context.env_file)
         yield keep + "\n\n" + text("restarting", language), env_block, gr.update()
+
+
+def _reviewed(name: str, value: str) -> str:
+    """Enough of a value to recognise it, never a secret: the URI without its password."""
+    if name == names.BACKEND_STORE_URI:
+        return make_url(value).render_as_string(hide_password=True)
+    if name == names.AWS_ACCESS_KEY_ID:
+        return value[:4] + "…"
+    return mask(value) if name in SECRET_NAMES else value
+
+
+def _with_note(result: str, note: str) -> str:
+    return f"{result}\n\n{note}" if result else note
 
 
 def _is_loopback(request: gr.Request | None) -> bool:

@@ -161,7 +161,12 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "**Keep this before the restart**: your server's address is {url}. Copy the "
         "`.env` block into your project (or download it).",
     },
-    "writing": {"fr": "⏳ Enregistrement des réglages…", "en": "⏳ Saving the settings…"},
+    "writing": {
+        "fr": "⏳ Enregistrement des réglages… Sur un Space, la connexion va se couper pendant "
+        "le redémarrage : c'est normal, cette page s'ouvrira sur MLflow toute seule.",
+        "en": "⏳ Saving the settings… On a Space, the connection drops during the restart: "
+        "that is expected, this page opens MLflow by itself.",
+    },
     "restarting": {
         "fr": "✓ Réglages enregistrés. Redémarrage en serveur MLflow : cette page s'ouvrira "
         "sur MLflow dès qu'il répondra (une à trois minutes sur un Space).",
