@@ -138,3 +138,9 @@ def hub():
 
     with DefaultHub() as standin:
         yield standin
+
+
+# -- browser tests (tests/test_wizard_browser.py loads tests/browser.py as a plugin) -------------
+
+# Its asserts read well in failures; it is imported by that module before pytest loads it.
+pytest.register_assert_rewrite("browser")
