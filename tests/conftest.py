@@ -10,11 +10,10 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from services import MotoS3, PgBouncer, PgDatabase, PostgresCluster, S3Bucket
+from services import MotoS3, PgBouncer, PgDatabase, PostgresCluster, S3Bucket, fresh_database
 
 S3_REGION = "eu-west-3"
 S3_PREFIX = "mlflow-artifacts"
@@ -60,28 +59,6 @@ def moto_s3() -> Iterator[MotoS3]:
         server.stop()
 
 
-@contextmanager
-def _fresh_database(cluster: PostgresCluster, bouncer: PgBouncer) -> Iterator[PgDatabase]:
-    suffix = secrets.token_hex(6)
-    user, dbname, password = f"u_{suffix}", f"db_{suffix}", secrets.token_urlsafe(32)
-    cluster.create_role(user, password)
-    cluster.create_database(dbname, owner=user)
-    bouncer.add_user(user, password)
-    yield PgDatabase(
-        user=user,
-        password=password,
-        dbname=dbname,
-        direct_url=cluster.url(
-            user, password, dbname, sslmode="require", channel_binding="require"
-        ),
-        pooled_url=bouncer.url(user, password, dbname, sslmode="require"),
-    )
-    bouncer.remove_user(user)
-    # FORCE also ends PgBouncer's idle server connections, so pools don't pile up across tests.
-    cluster.drop_database(dbname)
-    cluster.drop_role(user)
-
-
 def _fresh_bucket(moto: MotoS3) -> S3Bucket:
     suffix = secrets.token_hex(6)
     bucket = f"mlflow-test-{suffix}"
@@ -103,7 +80,7 @@ def _fresh_bucket(moto: MotoS3) -> S3Bucket:
 @pytest.fixture
 def pg_database(postgres_cluster: PostgresCluster, pgbouncer: PgBouncer) -> Iterator[PgDatabase]:
     """A database and role of its own for one test."""
-    with _fresh_database(postgres_cluster, pgbouncer) as database:
+    with fresh_database(postgres_cluster, pgbouncer) as database:
         yield database
 
 
@@ -112,7 +89,7 @@ def module_database(
     postgres_cluster: PostgresCluster, pgbouncer: PgBouncer
 ) -> Iterator[PgDatabase]:
     """A database shared by one test module (for a server started once per module)."""
-    with _fresh_database(postgres_cluster, pgbouncer) as database:
+    with fresh_database(postgres_cluster, pgbouncer) as database:
         yield database
 
 

@@ -28,7 +28,8 @@ import stat
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -859,3 +860,31 @@ class MotoS3:
 def client_config() -> Config:
     """Short timeouts and a single retry: a broken test service should fail fast."""
     return Config(connect_timeout=5, read_timeout=10, retries={"total_max_attempts": 2})
+
+
+@contextmanager
+def fresh_database(
+    cluster: PostgresCluster, bouncer: PgBouncer, *, password: str | None = None
+) -> Iterator[PgDatabase]:
+    """A new login role owning a new database, reachable directly and through PgBouncer,
+    dropped afterwards (FORCE also ends PgBouncer's idle server connections)."""
+    suffix = secrets.token_hex(6)
+    user, dbname = f"u_{suffix}", f"db_{suffix}"
+    password = password or secrets.token_urlsafe(32)
+    cluster.create_role(user, password)
+    cluster.create_database(dbname, owner=user)
+    bouncer.add_user(user, password)
+    try:
+        yield PgDatabase(
+            user=user,
+            password=password,
+            dbname=dbname,
+            direct_url=cluster.url(
+                user, password, dbname, sslmode="require", channel_binding="require"
+            ),
+            pooled_url=bouncer.url(user, password, dbname, sslmode="require"),
+        )
+    finally:
+        bouncer.remove_user(user)
+        cluster.drop_database(dbname)
+        cluster.drop_role(user)

@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from services import (
     PostgresCluster,
     S3Bucket,
     free_port,
+    fresh_database,
 )
 
 USERNAME = "admin"
@@ -332,28 +332,6 @@ def assert_error_response(response: requests.Response) -> None:
 # -- fixtures --------------------------------------------------------------------------------
 
 
-@contextmanager
-def own_database(cluster: PostgresCluster, bouncer: PgBouncer) -> Iterator[PgDatabase]:
-    """A database and role of this module's own, reachable directly and through PgBouncer."""
-    suffix = secrets.token_hex(6)
-    user, dbname, password = f"u_{suffix}", f"db_{suffix}", secrets.token_urlsafe(32)
-    cluster.create_role(user, password)
-    cluster.create_database(dbname, owner=user)
-    bouncer.add_user(user, password)
-    try:
-        yield PgDatabase(
-            user=user,
-            password=password,
-            dbname=dbname,
-            direct_url=cluster.url(user, password, dbname, sslmode="require"),
-            pooled_url=bouncer.url(user, password, dbname, sslmode="require"),
-        )
-    finally:
-        bouncer.remove_user(user)
-        cluster.drop_database(dbname)
-        cluster.drop_role(user)
-
-
 class OwnS3Endpoint:
     """A second moto server in this process, on a port of its own, that can go away.
 
@@ -433,7 +411,7 @@ def fragile(
     go away, with one run created."""
     folder = tmp_path_factory.mktemp("fragile")
     bucket = own_bucket(moto_s3, s3_endpoint.endpoint_url)
-    with own_database(postgres_cluster, pgbouncer) as database:
+    with fresh_database(postgres_cluster, pgbouncer) as database:
         env = seed_env(database.pooled_url, bucket, username=USERNAME, password=PASSWORD)
         with AppProcess(env, cwd=folder, log_path=folder / "app.log") as app:
             app.wait_for("/health")

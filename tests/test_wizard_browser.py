@@ -39,7 +39,7 @@ from browser import (
 )
 from dotenv import dotenv_values
 from playwright.sync_api import Page
-from services import PgBouncer, PgDatabase, PostgresCluster, S3Bucket
+from services import PgBouncer, PgDatabase, PostgresCluster, S3Bucket, fresh_database
 
 from server.diagnoses import CATALOGUE
 
@@ -310,22 +310,9 @@ def canary_database(
     postgres_cluster: PostgresCluster, pgbouncer: PgBouncer
 ) -> Iterator[PgDatabase]:
     """A database whose role's password holds CANARYdb."""
-    suffix = secrets.token_hex(6)
-    user, dbname = f"u_{suffix}", f"db_{suffix}"
     password = f"CANARYdb{secrets.token_hex(12)}"
-    postgres_cluster.create_role(user, password)
-    postgres_cluster.create_database(dbname, owner=user)
-    pgbouncer.add_user(user, password)
-    yield PgDatabase(
-        user=user,
-        password=password,
-        dbname=dbname,
-        direct_url=postgres_cluster.url(user, password, dbname, sslmode="require"),
-        pooled_url=pgbouncer.url(user, password, dbname, sslmode="require"),
-    )
-    pgbouncer.remove_user(user)
-    postgres_cluster.drop_database(dbname)
-    postgres_cluster.drop_role(user)
+    with fresh_database(postgres_cluster, pgbouncer, password=password) as database:
+        yield database
 
 
 @pytest.fixture
