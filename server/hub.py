@@ -14,6 +14,7 @@ Nothing here logs, returns or raises with a token or a secret's value in it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import threading
 import time
@@ -32,7 +33,7 @@ from huggingface_hub.errors import (
 )
 from huggingface_hub.utils import validate_repo_id
 
-from server.checks import CONNECT_TIMEOUT, READ_TIMEOUT
+from server.checks import CONNECT_TIMEOUT, READ_TIMEOUT, concurrently
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 TOKENS_PAGE = "https://huggingface.co/settings/tokens"
@@ -437,18 +438,15 @@ def _write_all(
     if not items:
         return {}
     start = threading.Barrier(len(items))
-    outcomes: dict[str, WriteOutcome] = {}
-    lock = threading.Lock()
 
-    def work(key: str, value: str) -> None:
+    def work(key: str, value: str) -> WriteOutcome:
         with contextlib.suppress(threading.BrokenBarrierError):
             start.wait(timeout=CALL_BOUND)  # all first attempts leave together
         outcome = WriteOutcome(key, ok=False, attempts=0, error="timeout")
         for attempt in range(1, attempts + 1):
             try:
                 write(key, value)
-                outcome = WriteOutcome(key, ok=True, attempts=attempt)
-                break
+                return WriteOutcome(key, ok=True, attempts=attempt)
             except Exception as error:
                 problem = classify(error)
                 status = _status(error)
@@ -457,24 +455,16 @@ def _write_all(
                 if not transient or attempt == attempts:
                     break
                 time.sleep(retry_wait_s * attempt)
-        with lock:
-            outcomes[key] = outcome
+        return outcome
 
-    threads = [
-        threading.Thread(target=work, args=(key, value), daemon=True)
-        for key, value in items.items()
-    ]
     bound = attempts * CALL_BOUND + retry_wait_s * attempts * (attempts - 1) / 2 + CALL_BOUND
-    deadline = time.monotonic() + bound
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    with lock:
-        return {
-            key: outcomes.get(key, WriteOutcome(key, ok=False, attempts=attempts, error="timeout"))
-            for key in items
-        }
+    outcomes = concurrently(
+        {key: functools.partial(work, key, value) for key, value in items.items()}, bound
+    )
+    return {
+        key: outcomes.get(key, WriteOutcome(key, ok=False, attempts=attempts, error="timeout"))
+        for key in items
+    }
 
 
 def restart_space(api: HfApi, space_id: str, *, factory_reboot: bool = False) -> str:

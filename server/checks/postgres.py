@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import socket
-import threading
 from collections.abc import Mapping
 from contextlib import closing
 from functools import cache
@@ -18,7 +17,7 @@ from functools import cache
 import psycopg
 from psycopg import conninfo, errors, sql
 
-from server.checks import CONNECT_TIMEOUT, READ_TIMEOUT
+from server.checks import CONNECT_TIMEOUT, READ_TIMEOUT, concurrently
 from server.database import BackendURIError, parse_backend_uri
 from server.diagnoses import Diagnosis
 
@@ -90,19 +89,11 @@ def _check(uri: str, environ: Mapping[str, str]) -> list[Diagnosis]:
 
 def _resolve(host: str, port: int) -> str | None:
     """The first address of `host`, or None if it cannot be resolved in time."""
-    result: list[str] = []
 
-    def lookup() -> None:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            result.append(str(infos[0][4][0]))
-        except (OSError, UnicodeError, IndexError):
-            pass
+    def lookup() -> str:
+        return str(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][4][0])
 
-    thread = threading.Thread(target=lookup, daemon=True)
-    thread.start()
-    thread.join(CONNECT_TIMEOUT)
-    return result[0] if result else None
+    return concurrently({"address": lookup}, CONNECT_TIMEOUT).get("address")
 
 
 def _libpq_params(uri: str, address: str) -> dict[str, str]:
