@@ -18,11 +18,12 @@ from server.catalogue import (
     postgres,
     s3,
     settings,
+    wizard,
 )
 
 Status = Literal["ok", "warn", "fail"]
 
-AREAS = (settings, paste, postgres, s3, hub, access, client, checks)
+AREAS = (settings, paste, postgres, s3, hub, access, client, wizard, checks)
 
 CATALOGUE: dict[str, Entry] = {item.code: item for area in AREAS for item in area.ENTRIES}
 

@@ -30,7 +30,7 @@ from server.checks.access import check_access
 from server.checks.hub import check_hub_token
 from server.checks.postgres import check_postgres
 from server.checks.s3 import check_s3
-from server.diagnoses import Diagnosis
+from server.diagnoses import Diagnosis, Status
 from server.doctor import SYMBOLS, worst
 from server.hub import TOKENS_PAGE
 from server.paste import clean_aws_keys, clean_backend_uri, clean_region, clean_s3_location
@@ -145,6 +145,11 @@ def render(found: Sequence[Diagnosis], language: Language) -> str:
         if policy and diagnosis.status != "ok":
             lines += ["", "```json", policy, "```", ""]
     return "\n".join(lines)
+
+
+def say(code: str, language: Language, status: Status = "fail", **params: str) -> str:
+    """One of the wizard's own diagnoses, rendered like the checks' ones."""
+    return render([Diagnosis(code, status=status, params=params)], language)
 
 
 def repair_banner(problems: Sequence[Diagnosis], language: Language) -> str:
@@ -433,7 +438,7 @@ class Handlers:
         language = session.language
         if not session.may_test():
             no_change = (gr.update(),) * 4
-            return session, text("rate_limited", language), *no_change
+            return session, say("wizard.rate_limited", language, "warn"), *no_change
         if not self.context.space_id:
             return self._check_setup_code(token, session)
         found = check_hub_token(token, self.context.space_id, endpoint=self.context.endpoint)
@@ -459,7 +464,11 @@ class Handlers:
         passed = hmac.compare_digest(code.strip().encode(), self.context.setup_code.encode())
         session.proved = passed
         session.status["token"] = "ok" if passed else "fail"
-        session.shown["token"] = text("code_ok" if passed else "code_wrong", session.language)
+        session.shown["token"] = (
+            say("wizard.code_ok", session.language, "ok")
+            if passed
+            else say("wizard.code_wrong", session.language)
+        )
         return session, session.shown["token"], *(gr.update(),) * 4
 
     # -- steps ------------------------------------------------------------------------------
@@ -471,20 +480,20 @@ class Handlers:
             # The note goes under the last result: the diagnosis and its fix stay in view.
             last = session.shown.get(step, "")
             if step != "token" and not session.proved:
-                return gr.Walkthrough(selected=STEPS["token"]), text("not_proved", language)
+                return gr.Walkthrough(selected=STEPS["token"]), say("wizard.not_proved", language)
             if status is None or status == "fail":
-                return gr.update(), _with_note(last, text("test_first", language))
+                return gr.update(), _with_note(last, say("wizard.test_first", language))
             if status == "warn" and accept and not accepted:
-                return gr.update(), _with_note(last, text("accept_first", language))
+                return gr.update(), _with_note(last, say("wizard.accept_first", language, "warn"))
             return gr.Walkthrough(selected=STEPS[following]), gr.update()
 
         return go
 
     def _refuse(self, session: Session) -> str | None:
         if not session.proved:
-            return text("not_proved", session.language)
+            return say("wizard.not_proved", session.language)
         if not session.may_test():
-            return text("rate_limited", session.language)
+            return say("wizard.rate_limited", session.language, "warn")
         return None
 
     def check_database(self, uri: str, session: Session) -> tuple[Any, ...]:
@@ -564,7 +573,7 @@ class Handlers:
     ) -> tuple[Any, ...]:
         language = session.language
         if not session.proved:
-            return session, text("not_proved", language), gr.update(), gr.update()
+            return session, say("wizard.not_proved", language), gr.update(), gr.update()
         for key in (names.MLFLOW_TRACKING_USERNAME, names.MLFLOW_TRACKING_PASSWORD):
             session.accepted.pop(key, None)
         values: dict[str, str] = {}
@@ -609,7 +618,7 @@ class Handlers:
         language = session.language
         context = self.context
         if not session.proved:
-            yield text("not_proved", language), gr.update(), gr.update()
+            yield say("wizard.not_proved", language), gr.update(), gr.update()
             return
         missing = [
             step
@@ -617,7 +626,11 @@ class Handlers:
             if session.status.get(step) in (None, "fail")
         ]
         if missing:
-            yield text("incomplete", language, steps=", ".join(missing)), gr.update(), gr.update()
+            yield (
+                say("wizard.incomplete", language, steps=", ".join(missing)),
+                gr.update(),
+                gr.update(),
+            )
             return
         values = dict(session.accepted)
         env_block = apply.client_env(context.tracking_uri, values, session.private_space)
@@ -633,7 +646,7 @@ class Handlers:
                 session.token, context.space_id, values, context.endpoint
             )
             if not applied.ok:
-                message = text("write_failed", language, keys=", ".join(applied.failed))
+                message = say("wizard.write_failed", language, keys=", ".join(applied.failed))
                 yield keep + "\n\n" + message, env_block, gr.update()
                 return
         else:

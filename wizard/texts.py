@@ -103,13 +103,6 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "You are opening this wizard from another machine: type the setup code shown "
         "in the server's log (the “Setup code” line).",
     },
-    "code_ok": {"fr": "✓ Code accepté.", "en": "✓ Code accepted."},
-    "code_wrong": {
-        "fr": "✗ Ce n'est pas le code du journal du serveur.  \n→ Recopiez la ligne « Setup "
-        "code » du journal (docker logs, ou le terminal qui a lancé python app.py).",
-        "en": "✗ This is not the code from the server's log.  \n→ Copy the “Setup code” line "
-        "of the log again (docker logs, or the terminal that ran python app.py).",
-    },
     "setting": {"fr": "Réglage", "en": "Setting"},
     "value": {"fr": "Valeur", "en": "Value"},
     "kept_value": {"fr": "Valeur retenue : `{value}`", "en": "Value used: `{value}`"},
@@ -134,22 +127,6 @@ TEXTS: dict[str, dict[Language, str]] = {
         "carrying a Hugging Face token. No MLflow password needed: your clients put "
         "`MLFLOW_TRACKING_TOKEN=hf_…` (a read token) in their `.env`.",
     },
-    "not_proved": {
-        "fr": "✗ Prouvez d'abord que ce Space est le vôtre (étape « Votre Space »).",
-        "en": "✗ First prove that this Space is yours (step “Your Space”).",
-    },
-    "rate_limited": {
-        "fr": "! Trop de tests en peu de temps : attendez une minute avant de réessayer.",
-        "en": "! Too many tests in a short time: wait a minute before trying again.",
-    },
-    "test_first": {
-        "fr": "✗ Testez d'abord cette étape : « Suivant » attend un test réussi.",
-        "en": "✗ Test this step first: “Next” waits for a passing test.",
-    },
-    "accept_first": {
-        "fr": "! Cochez la case pour continuer malgré l'avertissement.",
-        "en": "! Tick the box to go on despite the warning.",
-    },
     "review_intro": {
         "fr": "Voici ce qui sera enregistré ({where}). Les secrets sont masqués.",
         "en": "This is what will be saved ({where}). Secrets are masked.",
@@ -172,16 +149,6 @@ TEXTS: dict[str, dict[Language, str]] = {
         "sur MLflow dès qu'il répondra (une à trois minutes sur un Space).",
         "en": "✓ Settings saved. Restarting as an MLflow server: this page opens MLflow as "
         "soon as it answers (one to three minutes on a Space).",
-    },
-    "write_failed": {
-        "fr": "✗ Ces réglages n'ont pas pu être enregistrés : {keys}. Rien n'a été redémarré ; "
-        "réessayez « Appliquer ».",
-        "en": "✗ These settings could not be saved: {keys}. Nothing was restarted; try "
-        "“Apply” again.",
-    },
-    "incomplete": {
-        "fr": "✗ Il manque encore : {steps}. Revenez à ces étapes et testez-les.",
-        "en": "✗ Still missing: {steps}. Go back to these steps and test them.",
     },
 }
 
