@@ -847,7 +847,7 @@ class MotoS3:
 
     def _check_auth_enforced(self) -> None:
         """Fail loudly if a moto upgrade changes how reset-auth works."""
-        sts = self.client("sts", access_key_id="AKIANOTAREALKEY00000", secret_access_key="x")
+        sts = self.client("sts", access_key_id="AKIAFAKEKEYNOTREAL00", secret_access_key="x")
         try:
             sts.get_caller_identity()
         except ClientError as exc:

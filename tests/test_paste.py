@@ -36,7 +36,7 @@ POOLED_HOST = "ep-cool-darkness-123456-pooler.eu-central-1.aws.neon.tech"
 NEON = f"postgresql://neondb_owner:npg_Ab12Cd34@{NEON_HOST}/neondb?sslmode=require"
 NEON_CB = NEON + "&channel_binding=require"
 
-KEY_ID = "AKIA2OGYBAH6TQ3ZJ5XK"
+KEY_ID = "AKIAFAKE2OGYBAH6TQ3Z"
 SECRET = "h3Jk9/Lmn0pQrsTuVwxYz+AbCdEfGhIjKlMnOpQr"
 
 # Codes of the settings catalogue this module may emit too.
@@ -741,16 +741,16 @@ KEY_CASES = [
         id="aws-docs-example-secret",
     ),
     pytest.param(
-        "ASIA2OGYBAH6TQ3ZJ5XK",
+        "ASIAFAKE2OGYBAH6TQ3Z",
         SECRET,
-        ("ASIA2OGYBAH6TQ3ZJ5XK", SECRET),
+        ("ASIAFAKE2OGYBAH6TQ3Z", SECRET),
         ["awskey.temporary"],
         id="temporary",
     ),
     pytest.param(
-        "AWS_ACCESS_KEY_ID=ASIA2OGYBAH6TQ3ZJ5XK\nAWS_SESSION_TOKEN=IQoJb3JpZ2lu",
+        "AWS_ACCESS_KEY_ID=ASIAFAKE2OGYBAH6TQ3Z\nAWS_SESSION_TOKEN=IQoJb3JpZ2lu",
         SECRET,
-        ("ASIA2OGYBAH6TQ3ZJ5XK", SECRET),
+        ("ASIAFAKE2OGYBAH6TQ3Z", SECRET),
         ["awskey.from_variables", "awskey.temporary"],
         id="session-token-pasted",
     ),
@@ -764,7 +764,7 @@ KEY_CASES = [
     pytest.param(KEY_ID, "*" * 40, None, ["awskey.secret_characters"], id="secret-masked"),
     pytest.param(KEY_ID, SECRET[:39] + "é", None, ["awskey.secret_characters"], id="secret-accent"),
     pytest.param(SECRET, SECRET.swapcase(), None, ["awskey.id_is_secret"], id="two-secrets"),
-    pytest.param(KEY_ID, "AKIA2OGYBAH6TQ3ZJ5XA", None, ["awskey.secret_is_id"], id="two-ids"),
+    pytest.param(KEY_ID, "AKIAFAKE2OGYBAH6TQ3A", None, ["awskey.secret_is_id"], id="two-ids"),
     pytest.param(KEY_ID, KEY_ID, None, ["awskey.same_value"], id="same-value"),
     pytest.param("", SECRET, None, ["paste.empty"], id="empty-id"),
     pytest.param("", "", None, ["paste.empty", "paste.empty"], id="both-empty"),
@@ -980,13 +980,13 @@ S3_BASES = [
     "https://eu-west-3.console.aws.amazon.com/s3/buckets/my-bucket?region=eu-west-3&prefix=a%2F",
     "https://s3.console.aws.amazon.com/s3/object/my-bucket?region=eu-west-3&prefix=a/b.txt",
     "arn:aws:s3:::my-bucket/p",
-    "s3://AKIA2OGYBAH6TQ3ZJ5XK:secret@my-bucket/p",
+    "s3://AKIAFAKE2OGYBAH6TQ3Z:secret@my-bucket/p",
 ]
 # Keys written into the address: whatever follows them, they are never shown. (Text spliced
 # *into* them makes them the bucket or folder the student typed, which is shown.)
 S3_WITH_KEYS = st.builds(
     lambda prefix, rest: prefix + rest,
-    st.sampled_from([f"s3://AKIA2OGYBAH6TQ3ZJ5XK:{CANARY_SECRET}@", f"s3://{CANARY_SECRET}@"]),
+    st.sampled_from([f"s3://AKIAFAKE2OGYBAH6TQ3Z:{CANARY_SECRET}@", f"s3://{CANARY_SECRET}@"]),
     spliced(["my-bucket/p", "b", "", "My_Bucket//x"]),
 )
 REGION_BASES = ["eu-west-3", "Europe (Paris) eu-west-3", "EU (Paris)", "eu-west-3a", "Paris"]

@@ -376,7 +376,7 @@ def test_ambient_aws_settings_do_not_change_the_result(
     for name, value in {
         "AWS_PROFILE": "nonexistent",
         "AWS_DEFAULT_PROFILE": "nonexistent",
-        "AWS_ACCESS_KEY_ID": "AKIAOTHEROTHEROTHER0",
+        "AWS_ACCESS_KEY_ID": "AKIAFAKEOTHEROTHER00",
         "AWS_SECRET_ACCESS_KEY": "other" * 8,
         "AWS_SESSION_TOKEN": "other-token",
         "AWS_CONFIG_FILE": str(config),

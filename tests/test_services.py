@@ -175,11 +175,11 @@ def _error_code(exc: pytest.ExceptionInfo[ClientError]) -> str:
 
 
 def test_unknown_access_key_is_rejected(moto_s3: MotoS3, s3_bucket: S3Bucket) -> None:
-    s3 = _s3(moto_s3, "AKIAUNKNOWNKEY000000", "whatever")
+    s3 = _s3(moto_s3, "AKIAFAKEUNKNOWNKEY00", "whatever")
     with pytest.raises(ClientError) as exc:
         s3.list_objects_v2(Bucket=s3_bucket.bucket)
     assert _error_code(exc) == "InvalidAccessKeyId"
-    sts = moto_s3.client("sts", access_key_id="AKIAUNKNOWNKEY000000", secret_access_key="x")
+    sts = moto_s3.client("sts", access_key_id="AKIAFAKEUNKNOWNKEY00", secret_access_key="x")
     with pytest.raises(ClientError) as exc:
         sts.get_caller_identity()
     assert _error_code(exc) == "InvalidClientTokenId"
