@@ -27,7 +27,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from app_process import clean_environ, seed_env  # noqa: E402
+from app_process import clean_environ, group_pids, seed_env  # noqa: E402
 from services import MotoS3, PgDatabase, PostgresCluster, S3Bucket, free_port  # noqa: E402
 
 USERNAME = "admin"
@@ -226,20 +226,6 @@ class Server:
     def log_tail(self) -> str:
         path = self.folder / f"{self.kind}.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
-
-
-def group_pids(pgid: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            pids.append(int(entry.name))
-    return pids
 
 
 def group_rss_kib(pgid: int) -> int:

@@ -20,6 +20,22 @@ ROOT = Path(__file__).resolve().parent.parent
 _SCRUBBED_PREFIXES = ("MLFLOW_", "AWS_", "SPACE_", "HF_", "BACKEND_STORE_URI", "ARTIFACT_")
 
 
+def group_pids(pgid: int) -> set[int]:
+    """The live processes of process group `pgid` (an app and its uvicorn workers)."""
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # pgid is the 5th field; the command name (2nd) may hold spaces: split after ')'.
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            pids.add(int(entry.name))
+    return pids
+
+
 def clean_environ(extra: Mapping[str, str] = {}) -> dict[str, str]:
     """The test runner's environment without any setting that the app would read."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SCRUBBED_PREFIXES)}

@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 import pytest
 import requests
-from app_process import AppProcess, seed_env
+from app_process import AppProcess, group_pids, seed_env
 from services import (
     LOCALHOST,
     MotoS3,
@@ -280,18 +280,7 @@ def assert_everything_acknowledged_is_stored(
 def process_group(app: AppProcess) -> set[int]:
     """The pids of the server's process group (uvicorn and its workers)."""
     assert app.process is not None
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            # pgid is the 5th field; the command name (2nd) may hold spaces: split after ')'.
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == app.process.pid and fields[0] != "Z":
-            pids.add(int(entry.name))
-    return pids
+    return group_pids(app.process.pid)
 
 
 def api_calls_succeed(url: str, run_id: str, rounds: int = 6) -> list[str]:
